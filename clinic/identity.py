@@ -1,0 +1,76 @@
+"""A patient's direct identifiers: how they are checked, normalised and masked.
+
+Only the masked forms produced here may ever be shown in lists, logged or exported.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+NAME_LENGTH = (2, 120)
+NATIONAL_ID_LENGTH = (5, 20)
+_NAME_PUNCTUATION = set(" '’-.,")
+_ID_SEPARATORS = re.compile(r"[\s.\-/]")
+_ID_CHARS = re.compile(r"[A-Z0-9]+")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A validated identity: the name as typed (trimmed) and the ID as typed."""
+
+    full_name: str
+    national_id: str
+
+    @property
+    def national_id_normalised(self) -> str:
+        return normalise_national_id(self.national_id)
+
+
+def normalise_national_id(raw: str) -> str:
+    """'1.234.567-8', '1 234 567 8' and '12345678' are the same ID: drop separators, uppercase."""
+    return _ID_SEPARATORS.sub("", raw).upper()
+
+
+def clean_name(raw: str) -> str:
+    """Trim and collapse runs of spaces; the letters themselves are kept exactly (ñ, accents)."""
+    return " ".join(unicodedata.normalize("NFC", raw).split())
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` (already cleaned) is not a plausible full name, or None."""
+    lo, hi = NAME_LENGTH
+    if not name:
+        return "Full name is required."
+    if not lo <= len(name) <= hi:
+        return f"Full name must be {lo} to {hi} characters long."
+    for char in name:
+        if char not in _NAME_PUNCTUATION and unicodedata.category(char)[0] not in "LM":
+            return "Full name may contain only letters, spaces, apostrophes, hyphens and dots."
+    if not any(unicodedata.category(c).startswith("L") for c in name):
+        return "Full name must contain letters."
+    return None
+
+
+def national_id_problem(raw: str) -> str | None:
+    """Why `raw` is not a usable national ID, or None. Dots, dashes and spaces are allowed."""
+    lo, hi = NATIONAL_ID_LENGTH
+    if not raw.strip():
+        return "National ID is required."
+    normalised = normalise_national_id(raw)
+    if not _ID_CHARS.fullmatch(normalised):
+        return "National ID may contain only letters and digits, with dots, dashes or spaces."
+    if not lo <= len(normalised) <= hi:
+        return f"National ID must have {lo} to {hi} letters or digits."
+    return None
+
+
+def mask_name(name: str) -> str:
+    """Initials only: 'María José Ñúñez' -> 'M. J. Ñ.'."""
+    return " ".join(f"{part[0].upper()}." for part in name.split())[:64]
+
+
+def mask_national_id(raw: str) -> str:
+    """The last four characters only: '1.234.567-8' -> '••••5678'."""
+    return "••••" + normalise_national_id(raw)[-4:]

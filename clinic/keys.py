@@ -1,0 +1,82 @@
+"""Which keys the vault starts with, and proof that they are the keys the data was written with."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, insert, select
+
+from clinic import db
+from clinic.config import Config
+from clinic.tables import vault_keys
+from clinic.vault import (
+    KeyMismatch,
+    KeyMissing,
+    Keyring,
+    Vault,
+    generate_keyring,
+    parse_keyring,
+    read_key_file,
+    write_key_file,
+)
+
+
+def open_vault(config: Config, engine: Engine) -> tuple[Vault, str | None]:
+    """The vault for this database, and a notice for administrators when keys were generated.
+
+    Keys come from the settings, else from the key file; a fresh install with neither gets a new
+    key file. A database that knows keys we do not have is a startup error, never silent garbage.
+    """
+    notice = None
+    if config.encryption_keys or config.index_key:
+        keyring = parse_keyring(config.encryption_keys or "", config.index_key)
+    elif config.key_file.exists():
+        keyring = read_key_file(config.key_file)
+    else:
+        with engine.connect() as connection:
+            known = _known_keys(connection)
+        if known:
+            raise KeyMissing(
+                "This database was encrypted with keys that are not configured. Set "
+                "CLINIC_ENCRYPTION_KEYS and CLINIC_INDEX_KEY, or restore the key file "
+                f"{config.key_file}."
+            )
+        keyring = generate_keyring()
+        write_key_file(config.key_file, keyring)
+        notice = (
+            f"New encryption keys were generated in {config.key_file}. Back this file up apart "
+            "from the database: without it the patient identities cannot be read."
+        )
+    _reconcile(engine, keyring)
+    return Vault(keyring), notice
+
+
+def _known_keys(connection: Connection) -> dict[str, tuple[str, str]]:
+    rows = connection.execute(select(vault_keys))
+    return {row.kid: (row.purpose, row.check_value) for row in rows}
+
+
+def _reconcile(engine: Engine, keyring: Keyring) -> None:
+    """Fail on a wrong or missing key; remember configured keys the database has not seen."""
+    with db.writing(engine) as connection:
+        known = _known_keys(connection)
+        configured = keyring.check_values()
+        for kid, (purpose, check) in known.items():
+            if kid not in configured:
+                raise KeyMissing(
+                    f"The database holds data encrypted with key {kid!r}, which is not "
+                    "configured. Add it to CLINIC_ENCRYPTION_KEYS."
+                )
+            if configured[kid] != (purpose, check):
+                raise KeyMismatch(
+                    f"The configured {purpose} key {kid!r} is not the key this database was "
+                    "written with. Restore the original key."
+                )
+        now = datetime.now(UTC)
+        new = [
+            {"kid": kid, "purpose": purpose, "check_value": check, "created_at": now}
+            for kid, (purpose, check) in configured.items()
+            if kid not in known
+        ]
+        if new:
+            connection.execute(insert(vault_keys), new)

@@ -1,0 +1,77 @@
+"""Patients: one row per national ID, identifiers encrypted, found through the blind index."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from clinic.identity import Identity, mask_name, mask_national_id
+from clinic.tables import patients
+from clinic.vault import Vault
+
+
+def context(column: str, patient_id: str) -> str:
+    """The associated data that binds a ciphertext to its column and row."""
+    return f"patients.{column}:{patient_id}"
+
+
+def upsert(connection: Connection, vault: Vault, identity: Identity, now: datetime) -> str:
+    """The patient's id, found by blind index or created; the name on file becomes the latest."""
+    index = vault.blind_index(identity.national_id_normalised)
+    new_id = str(uuid.uuid4())
+    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    connection.execute(
+        dialect_insert(patients)
+        .values(
+            id=new_id,
+            national_id_index=index,
+            national_id_enc=vault.encrypt(identity.national_id, context("national_id", new_id)),
+            created_at=now,
+            **_name_columns(vault, identity, new_id, now),
+        )
+        .on_conflict_do_nothing(index_elements=["national_id_index"])
+    )
+    patient_id = connection.execute(
+        select(patients.c.id).where(patients.c.national_id_index == index)
+    ).scalar_one()
+    if patient_id != new_id:
+        connection.execute(
+            update(patients)
+            .where(patients.c.id == patient_id)
+            .values(**_name_columns(vault, identity, patient_id, now))
+        )
+    return patient_id
+
+
+def find(connection: Connection, vault: Vault, national_id_normalised: str) -> str | None:
+    """The id of the patient with this national ID, without decrypting anything."""
+    index = vault.blind_index(national_id_normalised)
+    return connection.execute(
+        select(patients.c.id).where(patients.c.national_id_index == index)
+    ).scalar_one_or_none()
+
+
+def decrypt_identity(connection: Connection, vault: Vault, patient_id: str) -> Identity:
+    """Decrypt one patient's identity. Callers must have authorised and audited the access."""
+    row = connection.execute(
+        select(patients.c.full_name_enc, patients.c.national_id_enc).where(
+            patients.c.id == patient_id
+        )
+    ).one()
+    return Identity(
+        full_name=vault.decrypt(row.full_name_enc, context("full_name", patient_id)),
+        national_id=vault.decrypt(row.national_id_enc, context("national_id", patient_id)),
+    )
+
+
+def _name_columns(vault: Vault, identity: Identity, patient_id: str, now: datetime) -> dict:
+    return {
+        "full_name_enc": vault.encrypt(identity.full_name, context("full_name", patient_id)),
+        "name_masked": mask_name(identity.full_name),
+        "national_id_masked": mask_national_id(identity.national_id),
+        "updated_at": now,
+    }

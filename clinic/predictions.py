@@ -1,0 +1,102 @@
+"""The use case: validate -> predict -> encrypt -> store, in one transaction, and return it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy import Engine, insert
+
+from clinic import db, patients
+from clinic.identity import mask_name, mask_national_id
+from clinic.risk import RiskBand, risk_band
+from clinic.tables import predictions
+from clinic.validation import extrapolations, validate
+from clinic.vault import Vault
+from model_store.registry import Scored
+
+
+class Model(Protocol):
+    """What the use case needs of a model (model_store.registry.LoadedModel provides it)."""
+
+    name: str
+    version: str
+    threshold: float
+
+    def predict(self, measurements: Mapping[str, float]) -> Scored: ...
+
+
+@dataclass(frozen=True)
+class StoredPrediction:
+    """A prediction as it was stored: what the clinician is shown, with masked identity only."""
+
+    id: int
+    patient_id: str
+    created_at: datetime
+    created_by: str
+    name_masked: str
+    national_id_masked: str
+    measurements: Mapping[str, float | int]
+    probability: float
+    infected: bool
+    threshold: float
+    risk_band: RiskBand
+    model_name: str
+    model_version: str
+    extrapolations: Mapping[str, str]
+
+
+def predict_and_store(
+    engine: Engine,
+    vault: Vault,
+    model: Model,
+    *,
+    actor: str,
+    full_name: object,
+    national_id: object,
+    measurements: Mapping[str, object],
+) -> StoredPrediction:
+    """Score one patient and store the result linked to them; nothing is stored on any error.
+
+    Raises InvalidInput (per-field messages) before anything else happens, and
+    db.StorageUnavailable when the database cannot take the write.
+    """
+    identity, values = validate(full_name, national_id, measurements)
+    scored = model.predict(values)
+    now = datetime.now(UTC)
+    band = risk_band(scored.probability, model.threshold)
+    with db.writing(engine) as connection:
+        patient_id = patients.upsert(connection, vault, identity, now)
+        record_id = connection.execute(
+            insert(predictions).returning(predictions.c.id),
+            {
+                "patient_id": patient_id,
+                "created_at": now,
+                "created_by": actor,
+                "model_name": model.name,
+                "model_version": model.version,
+                "threshold": model.threshold,
+                "probability": scored.probability,
+                "infected": scored.infected,
+                "risk_band": band.value,
+                "measurements": values,
+            },
+        ).scalar_one()
+    return StoredPrediction(
+        id=record_id,
+        patient_id=patient_id,
+        created_at=now,
+        created_by=actor,
+        name_masked=mask_name(identity.full_name),
+        national_id_masked=mask_national_id(identity.national_id),
+        measurements=values,
+        probability=scored.probability,
+        infected=scored.infected,
+        threshold=model.threshold,
+        risk_band=band,
+        model_name=model.name,
+        model_version=model.version,
+        extrapolations=extrapolations(values),
+    )

@@ -1,0 +1,74 @@
+"""The database tables, as SQLAlchemy Core metadata (Alembic migrations create them)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+RecordId = BigInteger().with_variant(Integer(), "sqlite")
+
+patients = Table(
+    "patients",
+    metadata,
+    Column("id", String(36), primary_key=True, comment="random UUID, bound into the ciphertexts"),
+    Column("national_id_index", String(64), nullable=False, unique=True,
+           comment="HMAC-SHA256 blind index of the normalised national ID"),
+    Column("full_name_enc", LargeBinary, nullable=False),
+    Column("national_id_enc", LargeBinary, nullable=False),
+    Column("name_masked", String(64), nullable=False),
+    Column("national_id_masked", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+predictions = Table(
+    "predictions",
+    metadata,
+    Column("id", RecordId, primary_key=True, autoincrement=True),
+    Column("patient_id", String(36), ForeignKey("patients.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("model_name", String(128), nullable=False),
+    Column("model_version", String(32), nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("infected", Boolean, nullable=False),
+    Column("risk_band", String(16), nullable=False),
+    Column("measurements", JSON, nullable=False),
+    Index("ix_predictions_patient_created", "patient_id", "created_at"),
+    Index("ix_predictions_created_at", "created_at"),
+    Index("ix_predictions_created_by_created_at", "created_by", "created_at"),
+)
+
+vault_keys = Table(
+    "vault_keys",
+    metadata,
+    Column("kid", String(32), primary_key=True),
+    Column("purpose", String(16), nullable=False, comment="'data' (AES-GCM) or 'index' (HMAC)"),
+    Column("check_value", String(64), nullable=False,
+           comment="HMAC of a constant under the key: proves the configured key is the same"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
