@@ -18,11 +18,16 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 class StorageUnavailable(Exception):
     """The database could not be reached or refused the write; nothing was stored."""
 
-    def __init__(self) -> None:
+    def __init__(self, message: str = "") -> None:
         super().__init__(
-            "The database is unavailable, so nothing was stored. "
+            message
+            or "The database is unavailable, so nothing was stored. "
             "Your entries are kept: try again in a moment."
         )
+
+
+OUTAGES = (OperationalError, InterfaceError, PoolTimeout)
+"""Driver failures that mean "the database is not there now", as opposed to a bug in our SQL."""
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -68,7 +73,14 @@ def migrate(engine: Engine) -> None:
 def connect(url: str) -> Engine:
     """An engine whose schema is up to date: what the app and the CLI start with."""
     engine = make_engine(url)
-    migrate(engine)
+    try:
+        migrate(engine)
+    except OUTAGES as exc:
+        engine.dispose()
+        raise StorageUnavailable(
+            f"The database could not be reached ({exc.__class__.__name__}). Check DATABASE_URL "
+            "and that the database server is running."
+        ) from exc
     return engine
 
 
@@ -80,5 +92,5 @@ def writing(engine: Engine) -> Iterator[Connection]:
             connection.execution_options(writing=True)
             with connection.begin():
                 yield connection
-    except (OperationalError, InterfaceError, PoolTimeout) as exc:
+    except OUTAGES as exc:
         raise StorageUnavailable() from exc

@@ -1,0 +1,65 @@
+"""How a stored prediction is shown: probability, class, band, gauge, caveats."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from clinic.predictions import StoredPrediction
+from clinic.risk import RiskBand, class_label
+
+BAND_COLOURS = {RiskBand.LOW: "green", RiskBand.MODERATE: "orange", RiskBand.HIGH: "red"}
+BAND_FILL = {RiskBand.LOW: "#d8f0dc", RiskBand.MODERATE: "#fde8c8", RiskBand.HIGH: "#f9d0cc"}
+
+DISCLAIMER = (
+    "This estimate supports clinical judgement; it does not replace it. The model was built to "
+    "help prioritise follow-up tests, not to diagnose. It predicts the ACTG 175 trial outcome "
+    "(an AIDS-defining event or death during follow-up) for people already living with HIV-1."
+)
+
+
+def _gauge(result: StoredPrediction) -> go.Figure:
+    threshold = result.threshold * 100
+    steps = [
+        {"range": [0, threshold / 2], "color": BAND_FILL[RiskBand.LOW]},
+        {"range": [threshold / 2, threshold], "color": BAND_FILL[RiskBand.MODERATE]},
+        {"range": [threshold, 100], "color": BAND_FILL[RiskBand.HIGH]},
+    ]
+    figure = go.Figure(
+        go.Indicator(
+            mode="gauge+number",
+            value=result.probability * 100,
+            number={"suffix": "%", "valueformat": ".1f"},
+            gauge={
+                "axis": {"range": [0, 100], "ticksuffix": "%"},
+                "bar": {"color": "#1b2631", "thickness": 0.3},
+                "steps": steps,
+                "threshold": {"line": {"color": "#b03a2e", "width": 3}, "value": threshold},
+            },
+            title={"text": f"Threshold {threshold:.0f}%", "font": {"size": 14}},
+        )
+    )
+    figure.update_layout(height=230, margin={"l": 20, "r": 20, "t": 50, "b": 10})
+    return figure
+
+
+def risk_card(result: StoredPrediction) -> None:
+    """The result of one prediction, with the masked identity it was stored under."""
+    with st.container(border=True):
+        st.subheader("Result")
+        st.caption(f"{result.name_masked} · ID {result.national_id_masked} · record #{result.id}")
+        band = result.risk_band
+        st.metric("Predicted risk", f"{result.probability:.1%}")
+        st.markdown(
+            f"Class: **{class_label(result.infected)}** "
+            f"(threshold {result.threshold:.0%})  \n"
+            f":{BAND_COLOURS[band]}-badge[{band.value.capitalize()} risk]"
+        )
+        st.plotly_chart(_gauge(result), config={"displayModeBar": False})
+        for note in result.extrapolations.values():
+            st.warning(note, icon=":material/warning:")
+        st.caption(
+            f"Model {result.model_name} version {result.model_version} · "
+            f"{result.created_at:%Y-%m-%d %H:%M} UTC"
+        )
+        st.info(DISCLAIMER, icon=":material/info:")

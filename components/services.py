@@ -1,0 +1,51 @@
+"""The process-wide clinic runtime and model, built once and shared by every session."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from clinic import config, runtime
+from clinic.db import StorageUnavailable
+from clinic.vault import VaultError
+from model_store import registry
+from model_store.registry import LoadedModel, ModelUnavailable
+
+MODEL_REFRESH_SECONDS = 60
+"""How often the registry is asked which version the alias points at (a new champion is served
+within this many seconds, without a restart)."""
+
+
+@st.cache_resource(show_spinner=False)
+def _clinic() -> runtime.Clinic:
+    return runtime.start(config.load())
+
+
+def clinic_or_stop() -> runtime.Clinic:
+    """The clinic runtime; on a startup failure, a clear message and the page stops there."""
+    try:
+        return _clinic()
+    except VaultError as exc:
+        st.error(f"The encryption keys are not usable: {exc}", icon=":material/key_off:")
+    except StorageUnavailable as exc:
+        st.error(f"{exc} Then reload this page.", icon=":material/database_off:")
+    st.stop()
+
+
+@st.cache_data(ttl=MODEL_REFRESH_SECONDS, show_spinner=False)
+def _current_version(model_uri: str) -> str:
+    return registry.resolve_version(model_uri)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _load(model_uri: str, version: str) -> LoadedModel:
+    return registry.load(model_uri, version=version)
+
+
+def current_model(model_uri: str) -> LoadedModel:
+    """The model the alias points at now, loaded once per version per process."""
+    version = _current_version(model_uri)
+    with st.spinner("Loading the model…"):
+        return _load(model_uri, version)
+
+
+__all__ = ["ModelUnavailable", "clinic_or_stop", "current_model"]

@@ -1,0 +1,63 @@
+"""New prediction: a clinician enters a patient and gets the champion model's risk estimate."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from clinic.db import StorageUnavailable
+from clinic.predictions import predict_and_store
+from clinic.validation import InvalidInput
+from components import patient_form as form
+from components.risk_card import risk_card
+from components.services import ModelUnavailable, clinic_or_stop, current_model
+
+ACTOR = "anonymous"  # until sign-in exists every record is attributed to this name
+RESULT_KEY = "predict.last_result"
+
+st.title("New prediction")
+clinic = clinic_or_stop()
+if clinic.key_notice:
+    st.info(clinic.key_notice, icon=":material/key:")
+
+try:
+    model = current_model(clinic.config.model_uri)
+except ModelUnavailable as exc:
+    model = None
+    st.warning(f"{exc} Then reload this page.", icon=":material/model_training:")
+
+
+
+def _new_patient() -> None:
+    form.clear()
+    st.session_state.pop(RESULT_KEY, None)
+
+
+form_column, result_column = st.columns([3, 2], gap="large")
+alert = form_column.container()
+with form_column:
+    submission = form.patient_form(disabled=model is None)
+    st.button("New patient", on_click=_new_patient, help="Clear the form and the result.")
+
+if submission is not None and model is not None:
+    try:
+        st.session_state[RESULT_KEY] = predict_and_store(
+            clinic.engine, clinic.vault, model, actor=ACTOR,
+            full_name=submission.full_name, national_id=submission.national_id,
+            measurements=submission.measurements,
+        )
+    except InvalidInput as exc:
+        st.session_state.pop(RESULT_KEY, None)
+        alert.error(
+                "Nothing was stored. Please correct:\n"
+                + "\n".join(f"- {message}" for message in exc.problems.values()),
+                icon=":material/error:",
+            )
+    except StorageUnavailable as exc:
+        st.session_state.pop(RESULT_KEY, None)
+        alert.error(str(exc), icon=":material/database_off:")
+
+with result_column:
+    if result := st.session_state.get(RESULT_KEY):
+        risk_card(result)
+    else:
+        st.caption("Fill in every field and press **Predict**. The result appears here.")
