@@ -1,4 +1,4 @@
-"""The use case: validate -> predict -> encrypt -> store, in one transaction, and return it."""
+"""The use case: validate -> predict -> encrypt -> store -> audit, in one transaction."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine, insert
 
-from clinic import db, patients
+from clinic import audit, db, patients
 from clinic.identity import mask_name, mask_national_id
 from clinic.risk import RiskBand, risk_band
 from clinic.tables import predictions
@@ -84,6 +84,10 @@ def predict_and_store(
                 "measurements": values,
             },
         ).scalar_one()
+        audit.record(
+            connection, actor, "prediction", target=record_id,
+            details={"patient_id": patient_id, "model_version": model.version}, at=now,
+        )
     return StoredPrediction(
         id=record_id,
         patient_id=patient_id,

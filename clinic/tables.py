@@ -72,3 +72,19 @@ vault_keys = Table(
            comment="HMAC of a constant under the key: proves the configured key is the same"),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", RecordId, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(48), nullable=False),
+    Column("target", String(64), nullable=True, comment="a record id, never an identifier"),
+    Column("details", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_events_at", "at"),
+    Index("ix_audit_events_actor_at", "actor", "at"),
+    Index("ix_audit_events_action_at", "action", "at"),
+)

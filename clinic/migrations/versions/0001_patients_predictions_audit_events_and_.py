@@ -1,4 +1,4 @@
-"""patients, predictions and vault keys
+"""patients, predictions, audit events and vault keys
 
 Revision ID: 0001
 Revises: 
@@ -17,6 +17,22 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('audit_events',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor', sa.String(length=64), nullable=False),
+    sa.Column('action', sa.String(length=48), nullable=False),
+    sa.Column('target', sa.String(length=64), nullable=True, comment='a record id, never an identifier'),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
+    )
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_events_action_at', ['action', 'at'], unique=False)
+        batch_op.create_index('ix_audit_events_actor_at', ['actor', 'at'], unique=False)
+        batch_op.create_index('ix_audit_events_at', ['at'], unique=False)
+
     op.create_table('patients',
     sa.Column('id', sa.String(length=36), nullable=False, comment='random UUID, bound into the ciphertexts'),
     sa.Column('national_id_index', sa.String(length=64), nullable=False, comment='HMAC-SHA256 blind index of the normalised national ID'),
@@ -67,3 +83,9 @@ def downgrade() -> None:
     op.drop_table('predictions')
     op.drop_table('vault_keys')
     op.drop_table('patients')
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_events_at')
+        batch_op.drop_index('ix_audit_events_actor_at')
+        batch_op.drop_index('ix_audit_events_action_at')
+
+    op.drop_table('audit_events')
