@@ -33,7 +33,7 @@ class BrokenLink:
 def _digest(prev_hash: str, row: Mapping[str, Any]) -> str:
     content = {
         "id": row["id"],
-        "at": _utc(row["at"]).isoformat(timespec="microseconds"),
+        "at": row["at"].isoformat(timespec="microseconds"),
         "actor": row["actor"],
         "action": row["action"],
         "target": row["target"],
@@ -42,10 +42,6 @@ def _digest(prev_hash: str, row: Mapping[str, Any]) -> str:
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
 
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def record(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -16,7 +18,27 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    TypeDecorator,
 )
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always an aware UTC datetime in Python, whatever the backend returns
+    (SQLite hands back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use datetime.now(UTC)")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 metadata = MetaData(
     naming_convention={
@@ -40,8 +62,8 @@ patients = Table(
     Column("national_id_enc", LargeBinary, nullable=False),
     Column("name_masked", String(64), nullable=False),
     Column("national_id_masked", String(32), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )
 
 predictions = Table(
@@ -49,7 +71,7 @@ predictions = Table(
     metadata,
     Column("id", RecordId, primary_key=True, autoincrement=True),
     Column("patient_id", String(36), ForeignKey("patients.id"), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     Column("created_by", String(64), nullable=False),
     Column("model_name", String(128), nullable=False),
     Column("model_version", String(32), nullable=False),
@@ -70,14 +92,14 @@ vault_keys = Table(
     Column("purpose", String(16), nullable=False, comment="'data' (AES-GCM) or 'index' (HMAC)"),
     Column("check_value", String(64), nullable=False,
            comment="HMAC of a constant under the key: proves the configured key is the same"),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 audit_events = Table(
     "audit_events",
     metadata,
     Column("id", RecordId, primary_key=True, autoincrement=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
     Column("actor", String(64), nullable=False),
     Column("action", String(48), nullable=False),
     Column("target", String(64), nullable=True, comment="a record id, never an identifier"),
@@ -87,4 +109,55 @@ audit_events = Table(
     Index("ix_audit_events_at", "at"),
     Index("ix_audit_events_actor_at", "actor", "at"),
     Index("ix_audit_events_action_at", "action", "at"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(120), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(100), nullable=False, comment="bcrypt"),
+    Column("must_change_password", Boolean, nullable=False),
+    Column("totp_secret_enc", LargeBinary, nullable=True, comment="vault-encrypted base32 key"),
+    Column("totp_enrolled_at", UTCDateTime(), nullable=True),
+    Column("last_totp_step", BigInteger, nullable=True, comment="refuses a replayed code"),
+    Column("failed_attempts", Integer, nullable=False),
+    Column("locked_until", UTCDateTime(), nullable=True),
+    Column("disabled_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=True),
+    Index("ix_recovery_codes_user_id", "user_id"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True, comment="SHA-256 of the browser's token"),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("mfa_verified", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    Column("end_reason", String(32), nullable=True),
+    Index("ix_sessions_user_id", "user_id"),
+)
+
+setup_codes = Table(
+    "setup_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=True),
 )

@@ -1,0 +1,36 @@
+"""Passwords: bcrypt hashes (the format streamlit-authenticator checks) and the NIST 800-63B rules."""
+
+from __future__ import annotations
+
+import bcrypt
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+_COMMON = frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
+
+
+def check_password(password: str, hashed: str) -> bool:
+    return bcrypt.checkpw(password.encode(), hashed.encode())
+
+
+def password_problem(password: str, *context: str) -> str | None:
+    """Why `password` may not be used, or None. Length, common lists and guessability only:
+    no composition rules and no expiry, as NIST SP 800-63B recommends."""
+    if len(password) < MIN_LENGTH:
+        return f"Password must be at least {MIN_LENGTH} characters long."
+    if len(password.encode()) > MAX_LENGTH:
+        return f"Password must be at most {MAX_LENGTH} bytes long."
+    if password.lower() in _COMMON:
+        return "That password is on a list of common passwords; choose another."
+    if any(word and word.lower() in password.lower() for word in context):
+        return "Password must not contain your username or name."
+    if zxcvbn(password, user_inputs=[w for w in context if w])["score"] < 3:
+        return "That password is too easy to guess (repeated or sequential characters, " \
+            "dictionary words); choose a longer or less predictable one."
+    return None

@@ -1,0 +1,58 @@
+"""First run: with no users, a one-time code printed on the server console lets whoever can read
+that console create the first administrator. There is no default password."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, insert, select, update
+
+from clinic import db, users
+from clinic.tables import setup_codes
+
+CODE_LIFETIME = timedelta(hours=24)
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().replace("-", "").encode()).hexdigest()
+
+
+def issue_code(engine: Engine, now: datetime) -> str | None:
+    """A new setup code when there are no users yet (print it on the console), else None."""
+    if users.count(engine):
+        return None
+    raw = secrets.token_hex(6).upper()
+    code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+    with db.writing(engine) as connection:
+        connection.execute(insert(setup_codes), {"code_hash": _hash(code), "created_at": now})
+    return code
+
+
+def create_first_admin(
+    engine: Engine, code: str, username: str, display_name: str, password: str, now: datetime
+) -> users.User:
+    """The first administrator, if the setup code is valid and nobody has used one yet."""
+    with db.writing(engine) as connection:
+        if connection.execute(select(users.users.c.id).limit(1)).first():
+            raise users.AccountError("Setup is already done: sign in instead.")
+        candidates = connection.execute(
+            select(setup_codes.c.id, setup_codes.c.code_hash, setup_codes.c.created_at)
+            .where(setup_codes.c.used_at.is_(None))
+        ).all()
+        match = next(
+            (c for c in candidates
+             if hmac.compare_digest(c.code_hash, _hash(code))
+             and now - c.created_at <= CODE_LIFETIME),
+            None,
+        )
+        if match is None:
+            raise users.AccountError(
+                "That setup code is not valid. Use the code printed on the server console."
+            )
+        connection.execute(update(setup_codes).values(used_at=now))
+        return users.add(connection, "setup", username, display_name, "admin", password,
+                         temporary=False, now=now)
+

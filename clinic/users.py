@@ -1,0 +1,342 @@
+"""Accounts: roles, passwords, the second factor, recovery codes and lockout, all in the database
+so that a restart or another replica sees the same state. Every change is audited."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from clinic import audit, db, sessions, totp
+from clinic.passwords import check_password, hash_password, password_problem
+from clinic.tables import recovery_codes, users
+from clinic.vault import Vault
+
+LOCK_AFTER_FAILURES = 5
+LOCK_DURATION = timedelta(minutes=15)
+RECOVERY_CODE_COUNT = 10
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
+_RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class Role(StrEnum):
+    CLINICIAN = "clinician"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class AccountError(ValueError):
+    """A user-administration request that cannot be carried out; the message says why."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    must_change_password: bool
+    enrolled: bool
+    locked_until: datetime | None
+    disabled: bool
+
+    def locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+
+
+def _user(row) -> User:
+    return User(
+        id=row.id, username=row.username, display_name=row.display_name, role=Role(row.role),
+        must_change_password=row.must_change_password,
+        enrolled=row.totp_enrolled_at is not None, locked_until=row.locked_until,
+        disabled=row.disabled_at is not None,
+    )
+
+
+def normalise_username(raw: str) -> str:
+    username = raw.strip().lower()
+    if not _USERNAME.fullmatch(username):
+        raise AccountError(
+            "Username must be 3 to 64 characters: lowercase letters, digits, dots, dashes or "
+            "underscores, starting with a letter or digit."
+        )
+    return username
+
+
+def by_username(connection: Connection, username: str) -> User | None:
+    row = connection.execute(select(users).where(users.c.username == username.lower())).first()
+    return _user(row) if row else None
+
+
+def by_id(connection: Connection, user_id: int) -> User | None:
+    row = connection.execute(select(users).where(users.c.id == user_id)).first()
+    return _user(row) if row else None
+
+
+def count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(users)).scalar_one()
+
+
+def all_users(engine: Engine) -> list[User]:
+    with engine.connect() as connection:
+        return [_user(r) for r in connection.execute(select(users).order_by(users.c.username))]
+
+
+def add(
+    connection: Connection, actor: str, username: str, display_name: str, role: str,
+    password: str, *, temporary: bool, now: datetime,
+) -> User:
+    """Create an account inside the caller's transaction; a temporary password must be changed."""
+    username = normalise_username(username)
+    display_name = " ".join(display_name.split())
+    if not 1 <= len(display_name) <= 120:
+        raise AccountError("Name must be 1 to 120 characters.")
+    try:
+        role = Role(role)
+    except ValueError as exc:
+        raise AccountError(f"Role must be one of: {', '.join(Role)}.") from exc
+    if problem := password_problem(password, username, display_name):
+        raise AccountError(problem)
+    if by_username(connection, username):
+        raise AccountError(f"User {username!r} already exists.")
+    user_id = connection.execute(
+        insert(users).returning(users.c.id),
+        {
+            "username": username, "display_name": display_name, "role": role.value,
+            "password_hash": hash_password(password), "must_change_password": temporary,
+            "failed_attempts": 0, "created_at": now, "updated_at": now,
+        },
+    ).scalar_one()
+    audit.record(connection, actor, "user.add", target=user_id, details={"role": role.value})
+    return by_id(connection, user_id)
+
+
+def login_credentials(engine: Engine, now: datetime) -> dict:
+    """streamlit-authenticator's credentials, for accounts that may sign in now.
+
+    Locked and disabled accounts are left out, so they fail with the same message as a wrong
+    password or an unknown username: nothing tells a stranger which usernames exist.
+    """
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(users.c.username, users.c.display_name, users.c.password_hash, users.c.role)
+            .where(users.c.disabled_at.is_(None))
+            .where((users.c.locked_until.is_(None)) | (users.c.locked_until <= now))
+        )
+        return {
+            "usernames": {
+                r.username: {
+                    "name": r.display_name, "password": r.password_hash, "roles": [r.role],
+                    "email": "", "failed_login_attempts": 0, "logged_in": False,
+                }
+                for r in rows
+            }
+        }
+
+
+def record_failure(engine: Engine, user_id: int, stage: str, now: datetime) -> bool:
+    """Count a failed password or code; the fifth in a row locks the account. True if locked."""
+    with db.writing(engine) as connection:
+        failures = connection.execute(
+            update(users).where(users.c.id == user_id)
+            .values(failed_attempts=users.c.failed_attempts + 1)
+            .returning(users.c.failed_attempts)
+        ).scalar_one()
+        audit.record(connection, str(user_id), "signin.failure", target=user_id,
+                     details={"stage": stage}, at=now)
+        if failures < LOCK_AFTER_FAILURES:
+            return False
+        connection.execute(
+            update(users).where(users.c.id == user_id)
+            .values(failed_attempts=0, locked_until=now + LOCK_DURATION)
+        )
+        audit.record(connection, "system", "lockout", target=user_id,
+                     details={"minutes": LOCK_DURATION.total_seconds() // 60}, at=now)
+        return True
+
+
+def _hash_recovery(user_id: int, code: str) -> str:
+    normalised = code.replace("-", "").replace(" ", "").upper()
+    return hashlib.sha256(f"{user_id}:{normalised}".encode()).hexdigest()
+
+
+def _new_recovery_codes(connection: Connection, user_id: int) -> list[str]:
+    connection.execute(recovery_codes.delete().where(recovery_codes.c.user_id == user_id))
+    codes = [
+        "-".join("".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(5)) for _ in range(2))
+        for _ in range(RECOVERY_CODE_COUNT)
+    ]
+    connection.execute(
+        insert(recovery_codes),
+        [{"user_id": user_id, "code_hash": _hash_recovery(user_id, c)} for c in codes],
+    )
+    return codes
+
+
+def confirm_enrolment(
+    engine: Engine, vault: Vault, user_id: int, secret: str, code: str, now: datetime
+) -> list[str] | None:
+    """Store the authenticator key once a code from it checks out; the new recovery codes."""
+    step = totp.matching_step(secret, code, now)
+    if step is None:
+        record_failure(engine, user_id, "enrolment", now)
+        return None
+    with db.writing(engine) as connection:
+        connection.execute(
+            update(users).where(users.c.id == user_id).values(
+                totp_secret_enc=vault.encrypt(secret, _totp_context(user_id)),
+                totp_enrolled_at=now, last_totp_step=step, failed_attempts=0, updated_at=now,
+            )
+        )
+        codes = _new_recovery_codes(connection, user_id)
+        audit.record(connection, str(user_id), "mfa.enrol", target=user_id, at=now)
+    return codes
+
+
+def _totp_context(user_id: int) -> str:
+    return f"users.totp_secret:{user_id}"
+
+
+def verify_second_factor(
+    engine: Engine, vault: Vault, user_id: int, code: str, now: datetime
+) -> bool:
+    """Accept a fresh authenticator code or an unused recovery code, each only once.
+
+    The step of an accepted code is written with a compare-and-set, so the same code cannot be
+    used twice even on two replicas at the same moment.
+    """
+    accepted = False
+    with db.writing(engine) as connection:
+        row = connection.execute(
+            select(users.c.totp_secret_enc).where(users.c.id == user_id)
+        ).one()
+        secret = vault.decrypt(row.totp_secret_enc, _totp_context(user_id))
+        step = totp.matching_step(secret, code, now)
+        if step is not None:
+            accepted = connection.execute(
+                update(users).where(users.c.id == user_id)
+                .where((users.c.last_totp_step.is_(None)) | (users.c.last_totp_step < step))
+                .values(last_totp_step=step)
+            ).rowcount == 1
+        else:
+            accepted = connection.execute(
+                update(recovery_codes)
+                .where(recovery_codes.c.user_id == user_id)
+                .where(recovery_codes.c.code_hash == _hash_recovery(user_id, code))
+                .where(recovery_codes.c.used_at.is_(None))
+                .values(used_at=now)
+            ).rowcount == 1
+        if accepted:
+            connection.execute(
+                update(users).where(users.c.id == user_id).values(failed_attempts=0)
+            )
+            audit.record(connection, str(user_id), "signin.success", target=user_id,
+                         details={"factor": "totp" if step is not None else "recovery"}, at=now)
+    if not accepted:
+        record_failure(engine, user_id, "code", now)
+    return accepted
+
+
+def remaining_recovery_codes(engine: Engine, user_id: int) -> int:
+    with engine.connect() as connection:
+        return connection.execute(
+            select(func.count()).select_from(recovery_codes)
+            .where(recovery_codes.c.user_id == user_id, recovery_codes.c.used_at.is_(None))
+        ).scalar_one()
+
+
+def regenerate_recovery_codes(engine: Engine, user_id: int, now: datetime) -> list[str]:
+    with db.writing(engine) as connection:
+        codes = _new_recovery_codes(connection, user_id)
+        audit.record(connection, str(user_id), "mfa.recovery_codes", target=user_id, at=now)
+    return codes
+
+
+def change_password(
+    engine: Engine, user: User, current: str, new: str, now: datetime, keep_token: str | None
+) -> None:
+    """Change one's own password; every other session of the account ends."""
+    with engine.connect() as connection:
+        hashed = connection.execute(
+            select(users.c.password_hash).where(users.c.id == user.id)
+        ).scalar_one()
+    if not check_password(current, hashed):
+        raise AccountError("The current password is not correct.")
+    if new == current:
+        raise AccountError("The new password must differ from the current one.")
+    if problem := password_problem(new, user.username, user.display_name):
+        raise AccountError(problem)
+    with db.writing(engine) as connection:
+        connection.execute(
+            update(users).where(users.c.id == user.id).values(
+                password_hash=hash_password(new), must_change_password=False, updated_at=now
+            )
+        )
+        sessions.end_all(connection, user.id, "password_change", now, keep_token=keep_token)
+        audit.record(connection, str(user.id), "password.change", target=user.id, at=now)
+
+
+def _administer(engine: Engine, actor: str, username: str, action: str, values: dict,
+                now: datetime, end_sessions: bool = False) -> User:
+    with db.writing(engine) as connection:
+        target = by_username(connection, username)
+        if target is None:
+            raise AccountError(f"No user named {username!r}.")
+        connection.execute(
+            update(users).where(users.c.id == target.id).values(**values, updated_at=now)
+        )
+        if end_sessions:
+            sessions.end_all(connection, target.id, action, now)
+        details = {k: v for k, v in values.items() if k == "role"}
+        audit.record(connection, actor, action, target=target.id, details=details, at=now)
+        return by_id(connection, target.id)
+
+
+def unlock(engine: Engine, actor: str, username: str, now: datetime) -> User:
+    return _administer(engine, actor, username, "user.unlock",
+                       {"locked_until": None, "failed_attempts": 0}, now)
+
+
+def reset_mfa(engine: Engine, actor: str, username: str, now: datetime) -> User:
+    """Forget the authenticator and recovery codes; the user enrols again at next sign-in."""
+    user = _administer(engine, actor, username, "mfa.reset",
+                       {"totp_secret_enc": None, "totp_enrolled_at": None,
+                        "last_totp_step": None}, now, end_sessions=True)
+    with db.writing(engine) as connection:
+        connection.execute(recovery_codes.delete().where(recovery_codes.c.user_id == user.id))
+    return user
+
+
+def disable(engine: Engine, actor: str, username: str, now: datetime) -> User:
+    return _administer(engine, actor, username, "user.disable", {"disabled_at": now}, now,
+                       end_sessions=True)
+
+
+def enable(engine: Engine, actor: str, username: str, now: datetime) -> User:
+    return _administer(engine, actor, username, "user.enable", {"disabled_at": None}, now)
+
+
+def set_role(engine: Engine, actor: str, username: str, role: str, now: datetime) -> User:
+    try:
+        role = Role(role)
+    except ValueError as exc:
+        raise AccountError(f"Role must be one of: {', '.join(Role)}.") from exc
+    return _administer(engine, actor, username, "user.role", {"role": role.value}, now,
+                       end_sessions=True)
+
+
+def reset_password(engine: Engine, actor: str, username: str, password: str,
+                   now: datetime) -> User:
+    """An administrator sets a temporary password, to be changed at next sign-in."""
+    if problem := password_problem(password, username):
+        raise AccountError(problem)
+    return _administer(engine, actor, username, "password.reset",
+                       {"password_hash": hash_password(password),
+                        "must_change_password": True}, now, end_sessions=True)

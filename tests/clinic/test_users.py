@@ -1,0 +1,223 @@
+"""Accounts, second factor, lockout and sessions on a real database with real bcrypt and TOTP."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from clinic import audit, db, runtime, sessions, setup, totp, users
+from clinic.tables import audit_events
+from clinic.tables import users as users_table
+
+NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def clinic(config):
+    return runtime.start(config)
+
+
+def _add(clinic, username="ana.gomez", role="clinician", temporary=False) -> users.User:
+    with db.writing(clinic.engine) as connection:
+        return users.add(connection, "admin", username, "Ana Gómez", role, PASSWORD,
+                         temporary=temporary, now=NOW)
+
+
+def _enrol(clinic, user) -> tuple[str, list[str]]:
+    secret = totp.new_secret()
+    code = pyotp.TOTP(secret).at(NOW)
+    codes = users.confirm_enrolment(clinic.engine, clinic.vault, user.id, secret, code, NOW)
+    assert codes is not None
+    return secret, codes
+
+
+def _actions(clinic) -> list[str]:
+    with clinic.engine.connect() as connection:
+        return list(connection.execute(select(audit_events.c.action).order_by(audit_events.c.id))
+                    .scalars())
+
+
+@pytest.mark.parametrize(
+    ("time", "expected"),
+    [(59, "94287082"), (1111111109, "07081804"), (1111111111, "14050471"),
+     (1234567890, "89005924"), (2000000000, "69279037"), (20000000000, "65353130")],
+)
+def test_rfc6238_sha1_vectors_pass_through_the_verifier(time: int, expected: str) -> None:
+    secret = pyotp.utils.b32encode(b"12345678901234567890") if hasattr(pyotp.utils, "b32encode") \
+        else __import__("base64").b32encode(b"12345678901234567890").decode()
+    at = datetime.fromtimestamp(time, tz=UTC)
+    assert totp.matching_step(secret, expected, at, digits=8) == time // 30
+    assert totp.matching_step(secret, expected, at + timedelta(seconds=30), digits=8) == time // 30
+    assert totp.matching_step(secret, expected, at + timedelta(seconds=90), digits=8) is None
+
+
+def test_password_rules_follow_nist(clinic) -> None:
+    with db.writing(clinic.engine) as connection, pytest.raises(users.AccountError, match="12"):
+        users.add(connection, "admin", "bob", "Bob", "clinician", "short", temporary=True, now=NOW)
+    with db.writing(clinic.engine) as connection, pytest.raises(users.AccountError, match="common"):
+        users.add(connection, "admin", "bob", "Bob", "clinician", "qwerty123456",
+                  temporary=True, now=NOW)
+    with db.writing(clinic.engine) as connection, pytest.raises(users.AccountError, match="user"):
+        users.add(connection, "admin", "bobsmith", "Bob", "clinician", "bobsmith-password-2026",
+                  temporary=True, now=NOW)
+
+
+def test_passwords_are_stored_as_bcrypt_only(clinic) -> None:
+    user = _add(clinic)
+    with clinic.engine.connect() as connection:
+        stored = connection.execute(
+            select(users_table.c.password_hash).where(users_table.c.id == user.id)
+        ).scalar_one()
+    assert stored.startswith("$2b$12$") and PASSWORD not in stored
+
+
+def test_enrolment_needs_a_valid_code_and_gives_ten_recovery_codes(clinic) -> None:
+    user = _add(clinic)
+    secret = totp.new_secret()
+    assert users.confirm_enrolment(clinic.engine, clinic.vault, user.id, secret, "000000", NOW) \
+        is None or pyotp.TOTP(secret).at(NOW) == "000000"
+    with clinic.engine.connect() as connection:
+        assert not users.by_id(connection, user.id).enrolled
+    secret, codes = _enrol(clinic, user)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    with clinic.engine.connect() as connection:
+        row = connection.execute(select(users_table).where(users_table.c.id == user.id)).one()
+    assert secret.encode() not in row.totp_secret_enc
+    assert users.remaining_recovery_codes(clinic.engine, user.id) == 10
+
+
+def test_a_code_is_accepted_once(clinic) -> None:
+    user = _add(clinic)
+    secret, _ = _enrol(clinic, user)
+    later = NOW + timedelta(seconds=60)
+    code = pyotp.TOTP(secret).at(later)
+    assert users.verify_second_factor(clinic.engine, clinic.vault, user.id, code, later)
+    assert not users.verify_second_factor(clinic.engine, clinic.vault, user.id, code, later)
+    assert not users.verify_second_factor(clinic.engine, clinic.vault, user.id, "123", later)
+
+
+def test_the_enrolment_code_cannot_be_replayed_at_sign_in(clinic) -> None:
+    user = _add(clinic)
+    secret, _ = _enrol(clinic, user)
+    code = pyotp.TOTP(secret).at(NOW)
+    assert not users.verify_second_factor(clinic.engine, clinic.vault, user.id, code, NOW)
+
+
+def test_one_step_of_drift_is_tolerated_two_are_not(clinic) -> None:
+    user = _add(clinic)
+    secret, _ = _enrol(clinic, user)
+    at = NOW + timedelta(minutes=5)
+    previous = pyotp.TOTP(secret).at(at - timedelta(seconds=30))
+    assert users.verify_second_factor(clinic.engine, clinic.vault, user.id, previous, at)
+    two_back = pyotp.TOTP(secret).at(at + timedelta(minutes=5) - timedelta(seconds=60))
+    assert not users.verify_second_factor(
+        clinic.engine, clinic.vault, user.id, two_back, at + timedelta(minutes=5)
+    )
+
+
+def test_a_recovery_code_works_once(clinic) -> None:
+    user = _add(clinic)
+    _, codes = _enrol(clinic, user)
+    assert users.verify_second_factor(clinic.engine, clinic.vault, user.id, codes[3].lower(), NOW)
+    assert not users.verify_second_factor(clinic.engine, clinic.vault, user.id, codes[3], NOW)
+    assert users.remaining_recovery_codes(clinic.engine, user.id) == 9
+    with clinic.engine.connect() as connection:
+        stored = connection.execute(select(users.recovery_codes.c.code_hash)).scalars().all()
+    assert codes[0] not in " ".join(stored)
+    assert hashlib.sha256(f"{user.id}:{codes[0].replace('-', '')}".encode()).hexdigest() in stored
+
+
+def test_five_failures_lock_for_fifteen_minutes_and_admin_unlocks(clinic) -> None:
+    user = _add(clinic)
+    for n in range(4):
+        assert not users.record_failure(clinic.engine, user.id, "password", NOW)
+        assert user.username in users.login_credentials(clinic.engine, NOW)["usernames"]
+    assert users.record_failure(clinic.engine, user.id, "code", NOW)
+    assert user.username not in users.login_credentials(clinic.engine, NOW)["usernames"]
+    later = NOW + timedelta(minutes=14)
+    assert user.username not in users.login_credentials(clinic.engine, later)["usernames"]
+    assert user.username in users.login_credentials(
+        clinic.engine, NOW + timedelta(minutes=15, seconds=1)
+    )["usernames"]
+    users.unlock(clinic.engine, "admin", user.username, later)
+    assert user.username in users.login_credentials(clinic.engine, later)["usernames"]
+    assert _actions(clinic).count("signin.failure") == 5
+    assert "lockout" in _actions(clinic) and "user.unlock" in _actions(clinic)
+
+
+def test_lockout_survives_a_restart(clinic, config) -> None:
+    user = _add(clinic)
+    for _ in range(5):
+        users.record_failure(clinic.engine, user.id, "password", NOW)
+    clinic.engine.dispose()
+    again = runtime.start(config)
+    assert user.username not in users.login_credentials(again.engine, NOW)["usernames"]
+
+
+def test_sessions_expire_when_idle_and_end_on_logout(clinic) -> None:
+    user = _add(clinic)
+    limits = sessions.Limits(idle=timedelta(minutes=15), absolute=timedelta(hours=12))
+    token = sessions.start(clinic.engine, user.id, True, NOW)
+    assert sessions.resume(clinic.engine, token, NOW + timedelta(minutes=10), limits) == \
+        sessions.Session(user.id, True)
+    assert sessions.resume(clinic.engine, token, NOW + timedelta(minutes=24), limits) is not None
+    assert sessions.resume(clinic.engine, token, NOW + timedelta(minutes=40), limits) is None
+    assert sessions.resume(clinic.engine, token, NOW + timedelta(minutes=41), limits) is None
+    other = sessions.start(clinic.engine, user.id, True, NOW)
+    sessions.end(clinic.engine, other, "logout", NOW)
+    assert sessions.resume(clinic.engine, other, NOW, limits) is None
+    assert sessions.resume(clinic.engine, "forged-token", NOW, limits) is None
+
+
+def test_absolute_limit_ends_even_an_active_session(clinic) -> None:
+    user = _add(clinic)
+    limits = sessions.Limits(idle=timedelta(minutes=15), absolute=timedelta(hours=1))
+    token = sessions.start(clinic.engine, user.id, True, NOW)
+    moment = NOW
+    for _ in range(4):
+        moment += timedelta(minutes=14)
+        assert sessions.resume(clinic.engine, token, moment, limits) is not None
+    assert sessions.resume(clinic.engine, token, moment + timedelta(minutes=14), limits) is None
+
+
+def test_password_change_and_mfa_reset_end_other_sessions(clinic) -> None:
+    user = _add(clinic)
+    limits = sessions.Limits()
+    mine = sessions.start(clinic.engine, user.id, True, NOW)
+    elsewhere = sessions.start(clinic.engine, user.id, True, NOW)
+    users.change_password(clinic.engine, user, PASSWORD, "a much better passphrase 77", NOW, mine)
+    assert sessions.resume(clinic.engine, mine, NOW, limits) is not None
+    assert sessions.resume(clinic.engine, elsewhere, NOW, limits) is None
+    _enrol(clinic, user)
+    users.reset_mfa(clinic.engine, "admin", user.username, NOW)
+    assert sessions.resume(clinic.engine, mine, NOW, limits) is None
+    with clinic.engine.connect() as connection:
+        assert not users.by_id(connection, user.id).enrolled
+    assert users.remaining_recovery_codes(clinic.engine, user.id) == 0
+
+
+def test_setup_code_creates_the_first_admin_once(clinic) -> None:
+    code = setup.issue_code(clinic.engine, NOW)
+    assert code
+    with pytest.raises(users.AccountError, match="not valid"):
+        setup.create_first_admin(clinic.engine, "WRONG-CODE", "root", "Root", PASSWORD, NOW)
+    admin = setup.create_first_admin(clinic.engine, code.lower(), "Admin", "Ada Admin",
+                                     PASSWORD, NOW)
+    assert admin.role is users.Role.ADMIN and admin.username == "admin"
+    with pytest.raises(users.AccountError, match="already done"):
+        setup.create_first_admin(clinic.engine, code, "second", "Second", PASSWORD, NOW)
+    assert setup.issue_code(clinic.engine, NOW) is None
+
+
+def test_every_account_change_is_in_the_audit_chain(clinic) -> None:
+    user = _add(clinic)
+    users.set_role(clinic.engine, "admin", user.username, "supervisor", NOW)
+    users.disable(clinic.engine, "admin", user.username, NOW)
+    assert user.username not in users.login_credentials(clinic.engine, NOW)["usernames"]
+    assert _actions(clinic) == ["user.add", "user.role", "user.disable"]
+    assert audit.verify(clinic.engine) == (3, None)
