@@ -141,23 +141,23 @@ def login_credentials(engine: Engine, now: datetime) -> dict:
         }
 
 
-def record_failure(engine: Engine, user_id: int, stage: str, now: datetime) -> bool:
+def record_failure(engine: Engine, user: User, stage: str, now: datetime) -> bool:
     """Count a failed password or code; the fifth in a row locks the account. True if locked."""
     with db.writing(engine) as connection:
         failures = connection.execute(
-            update(users).where(users.c.id == user_id)
+            update(users).where(users.c.id == user.id)
             .values(failed_attempts=users.c.failed_attempts + 1)
             .returning(users.c.failed_attempts)
         ).scalar_one()
-        audit.record(connection, str(user_id), "signin.failure", target=user_id,
+        audit.record(connection, user.username, "signin.failure", target=user.id,
                      details={"stage": stage}, at=now)
         if failures < LOCK_AFTER_FAILURES:
             return False
         connection.execute(
-            update(users).where(users.c.id == user_id)
+            update(users).where(users.c.id == user.id)
             .values(failed_attempts=0, locked_until=now + LOCK_DURATION)
         )
-        audit.record(connection, "system", "lockout", target=user_id,
+        audit.record(connection, user.username, "lockout", target=user.id,
                      details={"minutes": LOCK_DURATION.total_seconds() // 60}, at=now)
         return True
 
@@ -181,22 +181,22 @@ def _new_recovery_codes(connection: Connection, user_id: int) -> list[str]:
 
 
 def confirm_enrolment(
-    engine: Engine, vault: Vault, user_id: int, secret: str, code: str, now: datetime
+    engine: Engine, vault: Vault, user: User, secret: str, code: str, now: datetime
 ) -> list[str] | None:
     """Store the authenticator key once a code from it checks out; the new recovery codes."""
     step = totp.matching_step(secret, code, now)
     if step is None:
-        record_failure(engine, user_id, "enrolment", now)
+        record_failure(engine, user, "enrolment", now)
         return None
     with db.writing(engine) as connection:
         connection.execute(
-            update(users).where(users.c.id == user_id).values(
-                totp_secret_enc=vault.encrypt(secret, _totp_context(user_id)),
+            update(users).where(users.c.id == user.id).values(
+                totp_secret_enc=vault.encrypt(secret, _totp_context(user.id)),
                 totp_enrolled_at=now, last_totp_step=step, failed_attempts=0, updated_at=now,
             )
         )
-        codes = _new_recovery_codes(connection, user_id)
-        audit.record(connection, str(user_id), "mfa.enrol", target=user_id, at=now)
+        codes = _new_recovery_codes(connection, user.id)
+        audit.record(connection, user.username, "mfa.enrol", target=user.id, at=now)
     return codes
 
 
@@ -205,7 +205,7 @@ def _totp_context(user_id: int) -> str:
 
 
 def verify_second_factor(
-    engine: Engine, vault: Vault, user_id: int, code: str, now: datetime
+    engine: Engine, vault: Vault, user: User, code: str, now: datetime
 ) -> bool:
     """Accept a fresh authenticator code or an unused recovery code, each only once.
 
@@ -215,32 +215,32 @@ def verify_second_factor(
     accepted = False
     with db.writing(engine) as connection:
         row = connection.execute(
-            select(users.c.totp_secret_enc).where(users.c.id == user_id)
+            select(users.c.totp_secret_enc).where(users.c.id == user.id)
         ).one()
-        secret = vault.decrypt(row.totp_secret_enc, _totp_context(user_id))
+        secret = vault.decrypt(row.totp_secret_enc, _totp_context(user.id))
         step = totp.matching_step(secret, code, now)
         if step is not None:
             accepted = connection.execute(
-                update(users).where(users.c.id == user_id)
+                update(users).where(users.c.id == user.id)
                 .where((users.c.last_totp_step.is_(None)) | (users.c.last_totp_step < step))
                 .values(last_totp_step=step)
             ).rowcount == 1
         else:
             accepted = connection.execute(
                 update(recovery_codes)
-                .where(recovery_codes.c.user_id == user_id)
-                .where(recovery_codes.c.code_hash == _hash_recovery(user_id, code))
+                .where(recovery_codes.c.user_id == user.id)
+                .where(recovery_codes.c.code_hash == _hash_recovery(user.id, code))
                 .where(recovery_codes.c.used_at.is_(None))
                 .values(used_at=now)
             ).rowcount == 1
         if accepted:
             connection.execute(
-                update(users).where(users.c.id == user_id).values(failed_attempts=0)
+                update(users).where(users.c.id == user.id).values(failed_attempts=0)
             )
-            audit.record(connection, str(user_id), "signin.success", target=user_id,
+            audit.record(connection, user.username, "signin.success", target=user.id,
                          details={"factor": "totp" if step is not None else "recovery"}, at=now)
     if not accepted:
-        record_failure(engine, user_id, "code", now)
+        record_failure(engine, user, "code", now)
     return accepted
 
 
@@ -252,10 +252,10 @@ def remaining_recovery_codes(engine: Engine, user_id: int) -> int:
         ).scalar_one()
 
 
-def regenerate_recovery_codes(engine: Engine, user_id: int, now: datetime) -> list[str]:
+def regenerate_recovery_codes(engine: Engine, user: User, now: datetime) -> list[str]:
     with db.writing(engine) as connection:
-        codes = _new_recovery_codes(connection, user_id)
-        audit.record(connection, str(user_id), "mfa.recovery_codes", target=user_id, at=now)
+        codes = _new_recovery_codes(connection, user.id)
+        audit.record(connection, user.username, "mfa.recovery_codes", target=user.id, at=now)
     return codes
 
 
@@ -280,11 +280,11 @@ def change_password(
             )
         )
         sessions.end_all(connection, user.id, "password_change", now, keep_token=keep_token)
-        audit.record(connection, str(user.id), "password.change", target=user.id, at=now)
+        audit.record(connection, user.username, "password.change", target=user.id, at=now)
 
 
 def _administer(engine: Engine, actor: str, username: str, action: str, values: dict,
-                now: datetime, end_sessions: bool = False) -> User:
+                now: datetime, end_sessions: bool = False, forget_codes: bool = False) -> User:
     with db.writing(engine) as connection:
         target = by_username(connection, username)
         if target is None:
@@ -294,6 +294,10 @@ def _administer(engine: Engine, actor: str, username: str, action: str, values: 
         )
         if end_sessions:
             sessions.end_all(connection, target.id, action, now)
+        if forget_codes:
+            connection.execute(
+                recovery_codes.delete().where(recovery_codes.c.user_id == target.id)
+            )
         details = {k: v for k, v in values.items() if k == "role"}
         audit.record(connection, actor, action, target=target.id, details=details, at=now)
         return by_id(connection, target.id)
@@ -306,12 +310,9 @@ def unlock(engine: Engine, actor: str, username: str, now: datetime) -> User:
 
 def reset_mfa(engine: Engine, actor: str, username: str, now: datetime) -> User:
     """Forget the authenticator and recovery codes; the user enrols again at next sign-in."""
-    user = _administer(engine, actor, username, "mfa.reset",
+    return _administer(engine, actor, username, "mfa.reset",
                        {"totp_secret_enc": None, "totp_enrolled_at": None,
-                        "last_totp_step": None}, now, end_sessions=True)
-    with db.writing(engine) as connection:
-        connection.execute(recovery_codes.delete().where(recovery_codes.c.user_id == user.id))
-    return user
+                        "last_totp_step": None}, now, end_sessions=True, forget_codes=True)
 
 
 def disable(engine: Engine, actor: str, username: str, now: datetime) -> User:

@@ -31,7 +31,7 @@ def _add(clinic, username="ana.gomez", role="clinician", temporary=False) -> use
 def _enrol(clinic, user) -> tuple[str, list[str]]:
     secret = totp.new_secret()
     code = pyotp.TOTP(secret).at(NOW)
-    codes = users.confirm_enrolment(clinic.engine, clinic.vault, user.id, secret, code, NOW)
+    codes = users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, code, NOW)
     assert codes is not None
     return secret, codes
 
@@ -79,7 +79,7 @@ def test_passwords_are_stored_as_bcrypt_only(clinic) -> None:
 def test_enrolment_needs_a_valid_code_and_gives_ten_recovery_codes(clinic) -> None:
     user = _add(clinic)
     secret = totp.new_secret()
-    assert users.confirm_enrolment(clinic.engine, clinic.vault, user.id, secret, "000000", NOW) \
+    assert users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, "000000", NOW) \
         is None or pyotp.TOTP(secret).at(NOW) == "000000"
     with clinic.engine.connect() as connection:
         assert not users.by_id(connection, user.id).enrolled
@@ -96,16 +96,16 @@ def test_a_code_is_accepted_once(clinic) -> None:
     secret, _ = _enrol(clinic, user)
     later = NOW + timedelta(seconds=60)
     code = pyotp.TOTP(secret).at(later)
-    assert users.verify_second_factor(clinic.engine, clinic.vault, user.id, code, later)
-    assert not users.verify_second_factor(clinic.engine, clinic.vault, user.id, code, later)
-    assert not users.verify_second_factor(clinic.engine, clinic.vault, user.id, "123", later)
+    assert users.verify_second_factor(clinic.engine, clinic.vault, user, code, later)
+    assert not users.verify_second_factor(clinic.engine, clinic.vault, user, code, later)
+    assert not users.verify_second_factor(clinic.engine, clinic.vault, user, "123", later)
 
 
 def test_the_enrolment_code_cannot_be_replayed_at_sign_in(clinic) -> None:
     user = _add(clinic)
     secret, _ = _enrol(clinic, user)
     code = pyotp.TOTP(secret).at(NOW)
-    assert not users.verify_second_factor(clinic.engine, clinic.vault, user.id, code, NOW)
+    assert not users.verify_second_factor(clinic.engine, clinic.vault, user, code, NOW)
 
 
 def test_one_step_of_drift_is_tolerated_two_are_not(clinic) -> None:
@@ -113,18 +113,18 @@ def test_one_step_of_drift_is_tolerated_two_are_not(clinic) -> None:
     secret, _ = _enrol(clinic, user)
     at = NOW + timedelta(minutes=5)
     previous = pyotp.TOTP(secret).at(at - timedelta(seconds=30))
-    assert users.verify_second_factor(clinic.engine, clinic.vault, user.id, previous, at)
+    assert users.verify_second_factor(clinic.engine, clinic.vault, user, previous, at)
     two_back = pyotp.TOTP(secret).at(at + timedelta(minutes=5) - timedelta(seconds=60))
     assert not users.verify_second_factor(
-        clinic.engine, clinic.vault, user.id, two_back, at + timedelta(minutes=5)
+        clinic.engine, clinic.vault, user, two_back, at + timedelta(minutes=5)
     )
 
 
 def test_a_recovery_code_works_once(clinic) -> None:
     user = _add(clinic)
     _, codes = _enrol(clinic, user)
-    assert users.verify_second_factor(clinic.engine, clinic.vault, user.id, codes[3].lower(), NOW)
-    assert not users.verify_second_factor(clinic.engine, clinic.vault, user.id, codes[3], NOW)
+    assert users.verify_second_factor(clinic.engine, clinic.vault, user, codes[3].lower(), NOW)
+    assert not users.verify_second_factor(clinic.engine, clinic.vault, user, codes[3], NOW)
     assert users.remaining_recovery_codes(clinic.engine, user.id) == 9
     with clinic.engine.connect() as connection:
         stored = connection.execute(select(users.recovery_codes.c.code_hash)).scalars().all()
@@ -135,9 +135,9 @@ def test_a_recovery_code_works_once(clinic) -> None:
 def test_five_failures_lock_for_fifteen_minutes_and_admin_unlocks(clinic) -> None:
     user = _add(clinic)
     for n in range(4):
-        assert not users.record_failure(clinic.engine, user.id, "password", NOW)
+        assert not users.record_failure(clinic.engine, user, "password", NOW)
         assert user.username in users.login_credentials(clinic.engine, NOW)["usernames"]
-    assert users.record_failure(clinic.engine, user.id, "code", NOW)
+    assert users.record_failure(clinic.engine, user, "code", NOW)
     assert user.username not in users.login_credentials(clinic.engine, NOW)["usernames"]
     later = NOW + timedelta(minutes=14)
     assert user.username not in users.login_credentials(clinic.engine, later)["usernames"]
@@ -153,7 +153,7 @@ def test_five_failures_lock_for_fifteen_minutes_and_admin_unlocks(clinic) -> Non
 def test_lockout_survives_a_restart(clinic, config) -> None:
     user = _add(clinic)
     for _ in range(5):
-        users.record_failure(clinic.engine, user.id, "password", NOW)
+        users.record_failure(clinic.engine, user, "password", NOW)
     clinic.engine.dispose()
     again = runtime.start(config)
     assert user.username not in users.login_credentials(again.engine, NOW)["usernames"]
