@@ -1,13 +1,19 @@
-"""`python -m clinic`: administration commands (more arrive with user administration)."""
+"""`python -m clinic`: administration from the server's console (users, keys, audit)."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
+from datetime import UTC, datetime
 
-from clinic import audit, config, runtime
+from clinic import audit, config, db, runtime, setup, users
 from clinic.db import StorageUnavailable
+from clinic.users import AccountError, Role
 from clinic.vault import VaultError, generate_keyring
+
+CONSOLE = "console"
+"""The actor recorded in the audit trail for commands run on the server's console."""
 
 
 def _keys_new(_: argparse.Namespace) -> int:
@@ -37,6 +43,55 @@ def _audit_verify(_: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("Temporary password: ")
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    """Create a user; the password (read from stdin) is temporary and must be changed."""
+    clinic = runtime.start(config.load())
+    with db.writing(clinic.engine) as connection:
+        user = users.add(connection, CONSOLE, args.username, args.name, args.role,
+                         _read_password(), temporary=True, now=datetime.now(UTC))
+    print(f"Added {user.username} ({user.role.value}); they choose a password and set up "
+          "two-step verification at first sign-in.")
+    return 0
+
+
+def _users_list(_: argparse.Namespace) -> int:
+    clinic = runtime.start(config.load())
+    now = datetime.now(UTC)
+    print(f"{'username':<24} {'role':<11} {'two-step':<9} {'locked':<7} {'disabled':<8} name")
+    for u in users.all_users(clinic.engine):
+        print(f"{u.username:<24} {u.role.value:<11} {'yes' if u.enrolled else 'no':<9} "
+              f"{'yes' if u.locked(now) else 'no':<7} {'yes' if u.disabled else 'no':<8} "
+              f"{u.display_name}")
+    return 0
+
+
+def _administer(action):
+    def run(args: argparse.Namespace) -> int:
+        clinic = runtime.start(config.load())
+        user = action(clinic.engine, CONSOLE, args.username, datetime.now(UTC))
+        print(f"{args.command_name} done for {user.username}.")
+        return 0
+    return run
+
+
+def _setup_code(_: argparse.Namespace) -> int:
+    """Print a fresh one-time code for creating the first administrator in the browser."""
+    clinic = runtime.start(config.load())
+    code = setup.issue_code(clinic.engine, datetime.now(UTC))
+    if code is None:
+        print("Accounts already exist; use `python -m clinic users add` instead.",
+              file=sys.stderr)
+        return 1
+    print(f"Setup code: {code}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m clinic", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -49,9 +104,31 @@ def main(argv: list[str] | None = None) -> int:
         dest="audit_command", required=True
     )
     audit_commands.add_parser("verify", help=_audit_verify.__doc__).set_defaults(run=_audit_verify)
+    commands.add_parser("setup-code", help=_setup_code.__doc__).set_defaults(run=_setup_code)
+    user_commands = commands.add_parser("users", help="accounts").add_subparsers(
+        dest="users_command", required=True
+    )
+    add = user_commands.add_parser("add", help=_users_add.__doc__)
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--name", required=True, help="the person's name as shown in the app")
+    add.set_defaults(run=_users_add)
+    user_commands.add_parser("list", help="list accounts").set_defaults(run=_users_list)
+    for name, action, text in [
+        ("unlock", users.unlock, "lift a lockout"),
+        ("reset-mfa", users.reset_mfa, "forget the authenticator app; enrol again at sign-in"),
+        ("disable", users.disable, "stop an account from signing in and end its sessions"),
+        ("enable", users.enable, "allow a disabled account again"),
+    ]:
+        command = user_commands.add_parser(name, help=text)
+        command.add_argument("username")
+        command.set_defaults(run=_administer(action), command_name=name)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
+    except AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except (VaultError, StorageUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -99,3 +99,35 @@ def verify(engine: Engine) -> tuple[int, BrokenLink | None]:
             return checked, BrokenLink(row["id"], "its content was changed after it was written")
         prev_hash, expected_id, checked = row["hash"], expected_id + 1, checked + 1
     return checked, None
+
+
+def search(
+    engine: Engine,
+    actor: str | None = None,
+    actions: list[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 500,
+) -> list[Mapping[str, Any]]:
+    """The newest events matching the filters (all optional), newest first."""
+    query = select(
+        audit_events.c.id, audit_events.c.at, audit_events.c.actor, audit_events.c.action,
+        audit_events.c.target, audit_events.c.details,
+    ).order_by(audit_events.c.id.desc()).limit(limit)
+    if actor:
+        query = query.where(audit_events.c.actor == actor)
+    if actions:
+        query = query.where(audit_events.c.action.in_(actions))
+    if since:
+        query = query.where(audit_events.c.at >= since)
+    if until:
+        query = query.where(audit_events.c.at < until)
+    with engine.connect() as connection:
+        return connection.execute(query).mappings().all()
+
+
+def known_actions(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.execute(
+            select(audit_events.c.action).distinct().order_by(audit_events.c.action)
+        ).scalars())

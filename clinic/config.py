@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
+from clinic.sessions import Limits
 from model_store import settings
 
 
@@ -17,6 +19,7 @@ class Config:
     model_uri: str
     encryption_keys: str | None
     index_key: str | None
+    session_limits: Limits = field(default_factory=Limits)
 
     @property
     def key_file(self) -> Path:
@@ -32,4 +35,8 @@ def load() -> Config:
         model_uri=settings.model_uri(),
         encryption_keys=settings.setting("CLINIC_ENCRYPTION_KEYS"),
         index_key=settings.setting("CLINIC_INDEX_KEY"),
+        session_limits=Limits(
+            idle=timedelta(minutes=float(settings.setting("CLINIC_SESSION_IDLE_MINUTES", "15"))),
+            absolute=timedelta(hours=float(settings.setting("CLINIC_SESSION_MAX_HOURS", "12"))),
+        ),
     )

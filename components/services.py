@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import streamlit as st
 
-from clinic import config, runtime
+from clinic import config, runtime, setup
 from clinic.db import StorageUnavailable
 from clinic.vault import VaultError
 from model_store import registry
@@ -17,7 +19,11 @@ within this many seconds, without a restart)."""
 
 @st.cache_resource(show_spinner=False)
 def _clinic() -> runtime.Clinic:
-    return runtime.start(config.load())
+    clinic = runtime.start(config.load())
+    if code := setup.issue_code(clinic.engine, datetime.now(UTC)):
+        # The console is the one place a stranger at the browser cannot read.
+        print(f"\n  First run: no accounts yet. Setup code: {code}\n", flush=True)
+    return clinic
 
 
 def clinic_or_stop() -> runtime.Clinic:

@@ -9,15 +9,13 @@ from clinic.predictions import predict_and_store
 from clinic.validation import InvalidInput
 from components import patient_form as form
 from components.risk_card import risk_card
-from components.services import ModelUnavailable, clinic_or_stop, current_model
+from components.guard import require
+from components.services import ModelUnavailable, current_model
 
-ACTOR = "anonymous"  # until sign-in exists every record is attributed to this name
 RESULT_KEY = "predict.last_result"
 
+clinic, user = require("predict")
 st.title("New prediction")
-clinic = clinic_or_stop()
-if clinic.key_notice:
-    st.info(clinic.key_notice, icon=":material/key:")
 
 try:
     model = current_model(clinic.config.model_uri)
@@ -41,7 +39,7 @@ with form_column:
 if submission is not None and model is not None:
     try:
         st.session_state[RESULT_KEY] = predict_and_store(
-            clinic.engine, clinic.vault, model, actor=ACTOR,
+            clinic.engine, clinic.vault, model, actor=user.username,
             full_name=submission.full_name, national_id=submission.national_id,
             measurements=submission.measurements,
         )

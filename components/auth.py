@@ -1,0 +1,260 @@
+"""Signing in: password (streamlit-authenticator, bcrypt), then the authenticator-app code
+(enrolment the first time), then a server-side session that a refresh can resume.
+
+streamlit-authenticator's own re-authentication cookie is disabled (expiry 0 and a random key
+per process): it would skip the second factor and could not be revoked. Our cookie holds only a
+random token whose hash the database knows; logout and resets end it there.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import extra_streamlit_components as stx
+import segno
+import streamlit as st
+import streamlit_authenticator as stauth
+
+from clinic import sessions, setup, totp, users
+from clinic.runtime import Clinic
+from clinic.users import AccountError, User
+
+COOKIE = "clinic_session"
+TOKEN = "auth.token"
+ENROL_SECRET = "auth.enrol_secret"
+NEW_CODES = "auth.recovery_codes"
+NOTICE = "auth.notice"
+_DISABLED_COOKIE_KEY = secrets.token_hex(32)
+SIGN_IN_FAILED = (
+    "Username or password is incorrect. After five failed attempts an account is locked for "
+    "15 minutes."
+)
+
+
+@dataclass(frozen=True)
+class Current:
+    token: str
+    verified: bool
+    user: User
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def current(clinic: Clinic) -> Current | None:
+    """The session this browser holds (from this run's state or its cookie), checked in the DB."""
+    token = st.session_state.get(TOKEN) or st.context.cookies.get(COOKIE)
+    if not token:
+        return None
+    session = sessions.resume(clinic.engine, token, _now(), clinic.config.session_limits)
+    if session is None:
+        st.session_state.pop(TOKEN, None)
+        return None
+    with clinic.engine.connect() as connection:
+        user = users.by_id(connection, session.user_id)
+    if user is None or user.disabled:
+        return None
+    st.session_state[TOKEN] = token
+    return Current(token, session.mfa_verified, user)
+
+
+def signed_in(clinic: Clinic) -> User | None:
+    """The user, if fully signed in (both factors, no pending password change)."""
+    now = current(clinic)
+    if now and now.verified and not now.user.must_change_password:
+        return now.user
+    return None
+
+
+def log_out(clinic: Clinic) -> None:
+    if token := st.session_state.get(TOKEN):
+        sessions.end(clinic.engine, token, "logout", _now())
+    for key in (TOKEN, ENROL_SECRET, NEW_CODES):
+        st.session_state.pop(key, None)
+    st.session_state[NOTICE] = "You are signed out."
+
+
+def _keep_cookie(clinic: Clinic, token: str) -> None:
+    """Hand the browser the session token once, so a refresh can resume this session."""
+    if st.context.cookies.get(COOKIE) == token:
+        return
+    expires = _now() + clinic.config.session_limits.absolute
+    stx.CookieManager(key="clinic_cookies").set(
+        COOKIE, token, key="clinic_cookie_set", expires_at=expires.replace(tzinfo=None),
+        same_site="strict",
+    )
+
+
+def gate(clinic: Clinic) -> User:
+    """Return the signed-in user, or render the step of signing in they are at and stop."""
+    state = current(clinic)
+    if state and state.verified:
+        _keep_cookie(clinic, state.token)
+        if codes := st.session_state.get(NEW_CODES):
+            _show_recovery_codes(codes)
+        elif state.user.must_change_password:
+            _forced_password_change(clinic, state)
+        else:
+            return state.user
+    elif users.count(clinic.engine) == 0:
+        _first_run(clinic)
+    elif state:
+        _keep_cookie(clinic, state.token)
+        _second_factor(clinic, state)
+    else:
+        _password_step(clinic)
+    st.stop()
+
+
+def _password_step(clinic: Clinic) -> None:
+    if notice := st.session_state.pop(NOTICE, None):
+        st.info(notice)
+    now = _now()
+    credentials = users.login_credentials(clinic.engine, now)
+    authenticator = stauth.Authenticate(
+        credentials, cookie_name="clinic_reauth_disabled", cookie_key=_DISABLED_COOKIE_KEY,
+        cookie_expiry_days=0, auto_hash=False, login_sleep_time=0,
+    )
+    st.session_state["authentication_status"] = None
+    authenticator.login(
+        location="main", key="sign_in",
+        fields={"Form name": "Sign in", "Username": "Username", "Password": "Password",
+                "Login": "Login"},
+    )
+    status = st.session_state.get("authentication_status")
+    if status:
+        with clinic.engine.connect() as connection:
+            user = users.by_username(connection, st.session_state["username"])
+        st.session_state["authentication_status"] = None
+        st.session_state[TOKEN] = sessions.start(clinic.engine, user.id, False, now)
+        st.rerun()
+    elif status is False:
+        for username, entry in credentials["usernames"].items():
+            if entry.get("failed_login_attempts"):
+                with clinic.engine.connect() as connection:
+                    user = users.by_username(connection, username)
+                users.record_failure(clinic.engine, user, "password", now)
+        st.error(SIGN_IN_FAILED, icon=":material/lock:")
+
+
+def _code_form(key: str) -> str | None:
+    with st.form(key, enter_to_submit=True):
+        code = st.text_input(
+            "Authentication code", max_chars=16, autocomplete="one-time-code",
+            help="The 6-digit code your authenticator app shows now, or one recovery code.",
+        )
+        pressed = st.form_submit_button("Verify", type="primary")
+    return code if pressed else None
+
+
+def _second_factor(clinic: Clinic, state: Current) -> None:
+    st.subheader("Two-step verification")
+    user = state.user
+    now = _now()
+    if not user.enrolled:
+        secret = st.session_state.setdefault(ENROL_SECRET, totp.new_secret())
+        st.write(
+            "Scan this QR code with an authenticator app (Google Authenticator, Microsoft "
+            "Authenticator, Authy, …), or type the key below into it. Then enter the code it shows."
+        )
+        png = io.BytesIO()
+        segno.make(totp.provisioning_uri(secret, user.username), error="m").save(
+            png, kind="png", scale=5, border=2
+        )
+        st.image(png.getvalue(), caption="Authenticator QR code", width=220)
+        st.code(secret, language=None)
+        if (code := _code_form("enrol")) is not None:
+            codes = users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, code, now)
+            if codes:
+                sessions.mark_verified(clinic.engine, state.token, now)
+                st.session_state.pop(ENROL_SECRET, None)
+                st.session_state[NEW_CODES] = codes
+                st.rerun()
+            _code_refused(clinic, user, now)
+    elif (code := _code_form("verify")) is not None:
+        if users.verify_second_factor(clinic.engine, clinic.vault, user, code, now):
+            sessions.mark_verified(clinic.engine, state.token, now)
+            st.rerun()
+        _code_refused(clinic, user, now)
+    st.button("Cancel and sign out", on_click=log_out, args=(clinic,))
+
+
+def _code_refused(clinic: Clinic, user: User, now: datetime) -> None:
+    with clinic.engine.connect() as connection:
+        locked = users.by_id(connection, user.id).locked(now)
+    if locked:
+        log_out(clinic)
+        st.session_state[NOTICE] = SIGN_IN_FAILED
+        st.rerun()
+    st.error("That code is not valid or was already used. Wait for the next code and try again.")
+
+
+def _show_recovery_codes(codes: list[str]) -> None:
+    st.subheader("Your recovery codes")
+    st.warning(
+        "Each code signs you in once if you lose your phone. They are shown only now: "
+        "print them or keep them in a password manager, away from this device."
+    )
+    st.code("\n".join(codes), language=None)
+    if st.button("I have saved my recovery codes", type="primary"):
+        st.session_state.pop(NEW_CODES, None)
+        st.rerun()
+
+
+def password_change_form(clinic: Clinic, state: Current, key: str) -> bool:
+    """Current + new password (twice); True once changed. Shared by first sign-in and account."""
+    with st.form(key, clear_on_submit=True):
+        old = st.text_input("Current password", type="password")
+        new = st.text_input("New password", type="password",
+                            help="At least 12 characters; a passphrase of several words is best.")
+        again = st.text_input("Repeat new password", type="password")
+        pressed = st.form_submit_button("Change password", type="primary")
+    if not pressed:
+        return False
+    if new != again:
+        st.error("The two new passwords differ.")
+        return False
+    try:
+        users.change_password(clinic.engine, state.user, old, new, _now(), keep_token=state.token)
+    except AccountError as exc:
+        st.error(str(exc))
+        return False
+    return True
+
+
+def _forced_password_change(clinic: Clinic, state: Current) -> None:
+    st.subheader("Choose your own password")
+    st.write("Your account was given a temporary password. Choose a new one to continue.")
+    if password_change_form(clinic, state, "first_password"):
+        st.rerun()
+
+
+def _first_run(clinic: Clinic) -> None:
+    st.subheader("First run: create the administrator")
+    st.write(
+        "No account exists yet. Enter the setup code printed on the server console (or run "
+        "`python -m clinic setup-code`), then choose the administrator's username and password."
+    )
+    with st.form("first_run"):
+        code = st.text_input("Setup code")
+        username = st.text_input("Username")
+        name = st.text_input("Your name")
+        password = st.text_input("Password", type="password")
+        again = st.text_input("Repeat password", type="password")
+        pressed = st.form_submit_button("Create administrator", type="primary")
+    if not pressed:
+        return
+    if password != again:
+        st.error("The two passwords differ.")
+        return
+    try:
+        setup.create_first_admin(clinic.engine, code, username, name, password, _now())
+    except AccountError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[NOTICE] = "Administrator created. Sign in, then set up two-step verification."
+    st.rerun()

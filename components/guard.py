@@ -1,0 +1,30 @@
+"""Every page's own first line: who is signed in, and may their role see this page?
+
+Pages call it themselves, besides the navigation: Streamlit can run a page script straight from
+its URL before any session has built the navigation, and this check must stop it there.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from clinic.runtime import Clinic
+from clinic.users import User
+from components import auth
+from components.navigation import PAGES
+from components.services import clinic_or_stop
+
+
+def require(page: str) -> tuple[Clinic, User]:
+    """The clinic runtime and the signed-in user allowed on `page`; otherwise stop, showing
+    nothing of the page."""
+    clinic = clinic_or_stop()
+    user = auth.signed_in(clinic)
+    if user is None:
+        st.warning("Please sign in first.", icon=":material/lock:")
+        st.page_link("app.py", label="Go to sign-in", icon=":material/login:")
+        st.stop()
+    if user.role not in PAGES[page].roles:
+        st.error("Your role does not give access to this page.", icon=":material/block:")
+        st.stop()
+    return clinic, user

@@ -1,0 +1,28 @@
+"""Which pages exist and which roles may open them: read by app.py for the menu and by every
+page for its own check, so the two can never disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from clinic.users import Role
+
+CLINICAL = frozenset({Role.CLINICIAN, Role.SUPERVISOR})
+OVERSIGHT = frozenset({Role.SUPERVISOR, Role.ADMIN})
+EVERYONE = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    icon: str
+    roles: frozenset[Role]
+
+
+PAGES: dict[str, PageSpec] = {
+    "predict": PageSpec("pages/predict.py", "New prediction", ":material/monitor_heart:", CLINICAL),
+    "audit": PageSpec("pages/audit.py", "Audit trail", ":material/policy:", OVERSIGHT),
+    "users": PageSpec("pages/users.py", "Users", ":material/group:", frozenset({Role.ADMIN})),
+    "account": PageSpec("pages/account.py", "My account", ":material/person:", EVERYONE),
+}
