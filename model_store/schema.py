@@ -6,9 +6,9 @@ The form, validation, training, the MLflow signature, the README's table and the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 TARGET = "infected"
 """The label column of the training data (ACTG 175's `cid`: AIDS-defining event or death)."""

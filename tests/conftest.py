@@ -1,0 +1,42 @@
+"""Shared fixtures: `trained_store` trains the real model once per session; `champion` loads it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from model_store.registry import LoadedModel
+
+
+@pytest.fixture(scope="session")
+def trained_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A data dir holding a local MLflow store with `final_model@champion` trained once.
+
+    For the whole session it sets CLINIC_DATA_DIR to that dir and MLFLOW_TRACKING_URI to the
+    SQLite store inside it (and clears MLFLOW_REGISTRY_URI and CLINIC_MODEL_URI), so
+    `model_store.registry.load()` finds the model with no arguments. Returns the dir. The store
+    holds exactly one version ("1", the champion); tests that add versions use their own store.
+    """
+    from model_store import train
+
+    path = tmp_path_factory.mktemp("clinic-data")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CLINIC_DATA_DIR", str(path))
+        env.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{path / 'mlflow.db'}")
+        env.delenv("MLFLOW_REGISTRY_URI", raising=False)
+        env.delenv("CLINIC_MODEL_URI", raising=False)
+        env.setenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        train.train()
+        yield path
+
+
+@pytest.fixture(scope="session")
+def champion(trained_store: Path) -> LoadedModel:
+    """`final_model@champion` from `trained_store`, loaded in-process by model_store.registry."""
+    from model_store import registry
+
+    return registry.load()

@@ -1,0 +1,40 @@
+"""Who holds `champion`: a better model takes it, a worse one does not, promote moves it."""
+
+from __future__ import annotations
+
+import pytest
+
+from model_store import registry, tracking, train
+
+WORSE = {"n_estimators": 3, "max_depth": 2, "max_features": 1}
+BETTER = {"n_estimators": 25}
+WORST = {"n_estimators": 2, "max_depth": 1, "max_features": 1}
+
+
+def test_alias_follows_cv_f1_and_promote_overrides_it(empty_store) -> None:
+    first = train.train(WORSE)
+    assert (first.trained, first.version, first.champion) == (True, "1", "1")
+    assert first.previous_champion is None
+
+    better = train.train(BETTER)
+    assert better.metrics["cv_f1"] > first.metrics["cv_f1"]
+    assert (better.version, better.champion, better.previous_champion) == ("2", "2", "1")
+    assert registry.resolve_version() == "2"
+
+    worse = train.train(WORST)
+    assert worse.metrics["cv_f1"] < better.metrics["cv_f1"]
+    assert (worse.trained, worse.version, worse.champion) == (True, "3", "2")
+    assert registry.resolve_version() == "2"
+    assert registry.resolve_version("models:/final_model/3") == "3"
+
+    again = train.train(WORST)
+    assert (again.trained, again.version, again.champion) == (False, "3", "2")
+
+    moved = train.promote("3")
+    assert (moved.previous, moved.current) == ("2", "3")
+    assert registry.resolve_version() == "3"
+    assert registry.load().version == "3"
+
+    with pytest.raises(train.UnknownVersion, match="no version '99'"):
+        train.promote(99)
+    assert tracking.champion_version() == "3"
