@@ -1,4 +1,5 @@
-"""Entry point: page settings, the sign-in gate, and the pages the user's role may open."""
+"""Entry point: page settings, then either the sign-in steps or the pages the user's role may
+open. The navigation is always built, so the pages/ folder is never listed to a stranger."""
 
 import streamlit as st
 
@@ -9,15 +10,19 @@ from components.services import clinic_or_stop
 st.set_page_config(page_title="HIV/AIDS risk · clinic dashboard", page_icon="🩺", layout="wide")
 
 clinic = clinic_or_stop()
-user = auth.gate(clinic)
+user = auth.signed_in(clinic)
 
-with st.sidebar:
-    st.markdown(f"**{user.display_name}**  \n{user.role.value.capitalize()}")
-    st.button("Log out", on_click=auth.log_out, args=(clinic,), icon=":material/logout:")
-
-allowed = [
-    st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=key)
-    for key, spec in PAGES.items()
-    if user.role in spec.roles
-]
-st.navigation(allowed).run()
+if user is None:
+    sign_in = st.Page(lambda: auth.sign_in_page(clinic), title="Sign in", url_path="sign-in")
+    st.navigation([sign_in], position="hidden").run()
+else:
+    auth.remember_browser(clinic)
+    with st.sidebar:
+        st.markdown(f"**{user.display_name}**  \n{user.role.value.capitalize()}")
+        st.button("Log out", on_click=auth.log_out, args=(clinic,), icon=":material/logout:")
+    allowed = [
+        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=key)
+        for key, spec in PAGES.items()
+        if user.role in spec.roles
+    ]
+    st.navigation(allowed).run()

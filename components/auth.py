@@ -63,10 +63,13 @@ def current(clinic: Clinic) -> Current | None:
 
 
 def signed_in(clinic: Clinic) -> User | None:
-    """The user, if fully signed in (both factors, no pending password change)."""
-    now = current(clinic)
-    if now and now.verified and not now.user.must_change_password:
-        return now.user
+    """The user, if fully signed in: both factors passed, nothing left to do before working."""
+    state = current(clinic)
+    if (
+        state and state.verified and not state.user.must_change_password
+        and NEW_CODES not in st.session_state
+    ):
+        return state.user
     return None
 
 
@@ -78,8 +81,14 @@ def log_out(clinic: Clinic) -> None:
     st.session_state[NOTICE] = "You are signed out."
 
 
+def remember_browser(clinic: Clinic) -> None:
+    """Give this browser the session's token (once per run, from app.py), so that a refresh
+    resumes the session."""
+    if token := st.session_state.get(TOKEN):
+        _keep_cookie(clinic, token)
+
+
 def _keep_cookie(clinic: Clinic, token: str) -> None:
-    """Hand the browser the session token once, so a refresh can resume this session."""
     if st.context.cookies.get(COOKIE) == token:
         return
     expires = _now() + clinic.config.session_limits.absolute
@@ -89,17 +98,16 @@ def _keep_cookie(clinic: Clinic, token: str) -> None:
     )
 
 
-def gate(clinic: Clinic) -> User:
-    """Return the signed-in user, or render the step of signing in they are at and stop."""
+def sign_in_page(clinic: Clinic) -> None:
+    """Render whichever step of signing in this browser is at."""
+    st.title("Clinic risk dashboard")
     state = current(clinic)
     if state and state.verified:
         _keep_cookie(clinic, state.token)
         if codes := st.session_state.get(NEW_CODES):
             _show_recovery_codes(codes)
-        elif state.user.must_change_password:
-            _forced_password_change(clinic, state)
         else:
-            return state.user
+            _forced_password_change(clinic, state)
     elif users.count(clinic.engine) == 0:
         _first_run(clinic)
     elif state:
@@ -107,7 +115,6 @@ def gate(clinic: Clinic) -> User:
         _second_factor(clinic, state)
     else:
         _password_step(clinic)
-    st.stop()
 
 
 def _password_step(clinic: Clinic) -> None:

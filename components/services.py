@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from clinic import config, runtime, setup
 from clinic.db import StorageUnavailable
 from clinic.vault import VaultError
-from model_store import registry
-from model_store.registry import LoadedModel, ModelUnavailable
+
+if TYPE_CHECKING:
+    from model_store.registry import LoadedModel
 
 MODEL_REFRESH_SECONDS = 60
 """How often the registry is asked which version the alias points at (a new champion is served
@@ -20,6 +24,10 @@ within this many seconds, without a restart)."""
 @st.cache_resource(show_spinner=False)
 def _clinic() -> runtime.Clinic:
     clinic = runtime.start(config.load())
+    # MLflow and skops take seconds to import: do it while the user signs in, not on the way.
+    threading.Thread(
+        target=importlib.import_module, args=("model_store.registry",), daemon=True
+    ).start()
     if code := setup.issue_code(clinic.engine, datetime.now(UTC)):
         # The console is the one place a stranger at the browser cannot read.
         print(f"\n  First run: no accounts yet. Setup code: {code}\n", flush=True)
@@ -39,12 +47,16 @@ def clinic_or_stop() -> runtime.Clinic:
 
 @st.cache_data(ttl=MODEL_REFRESH_SECONDS, show_spinner=False)
 def _current_version(model_uri: str) -> str:
+    from model_store import registry
+
     return registry.resolve_version(model_uri)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _load(model_uri: str, version: str) -> LoadedModel:
-    return registry.load(model_uri, version=version)
+    from model_store import registry
+
+    return registry.load(registry.pinned(model_uri, version))
 
 
 def current_model(model_uri: str) -> LoadedModel:
@@ -53,5 +65,3 @@ def current_model(model_uri: str) -> LoadedModel:
     with st.spinner("Loading the model…"):
         return _load(model_uri, version)
 
-
-__all__ = ["ModelUnavailable", "clinic_or_stop", "current_model"]

@@ -10,7 +10,8 @@ from clinic.validation import InvalidInput
 from components import patient_form as form
 from components.risk_card import risk_card
 from components.guard import require
-from components.services import ModelUnavailable, current_model
+from components.services import current_model
+from model_store.registry import ModelUnavailable
 
 RESULT_KEY = "predict.last_result"
 

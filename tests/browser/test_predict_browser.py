@@ -1,0 +1,55 @@
+"""A clinician's first prediction in a real browser, and what it leaves on disk."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from model_store.schema import FIELDS
+from tests.browser.conftest import make_account, sign_in
+from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import files_containing
+
+pytestmark = pytest.mark.browser
+
+NAME = "Ñusta Huamán Quispe"
+NATIONAL_ID = "1.098.765.432"
+
+
+def fill_patient(page: Page, name: str, national_id: str, measurements: dict) -> None:
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label("National ID").fill(national_id)
+    for f in FIELDS:
+        value = measurements[f.code]
+        if f.choices is None:
+            page.get_by_label(f.label, exact=True).fill(str(value))
+        elif len(f.choices) == 2:
+            group = page.get_by_role("radiogroup", name=f.label)
+            group.get_by_text(f.choices[value], exact=True).click()
+        else:
+            page.get_by_label(f"Selected option", exact=False).and_(
+                page.get_by_role("combobox", name=re.compile(f.label))
+            ).click()
+            page.get_by_role("option", name=f.choices[value]).click()
+
+
+def test_clinician_predicts_and_no_identifier_reaches_disk(page: Page, server, champion) -> None:
+    sign_in(page, server, make_account(server, "carla", "clinician"))
+    expect(page.get_by_role("heading", name="New prediction")).to_be_visible()
+    fill_patient(page, NAME, NATIONAL_ID, MEASUREMENTS)
+    page.get_by_role("button", name="Predict").click()
+
+    expected = champion.predict(MEASUREMENTS)
+    result = page.get_by_test_id("stMetricValue")
+    expect(result).to_have_text(f"{expected.probability:.1%}")
+    expect(page.get_by_text("supports clinical judgement")).to_be_visible()
+    expect(page.get_by_text(f"version {champion.version}")).to_be_visible()
+    expect(page.get_by_text("••••5432")).to_be_visible()
+
+    html = page.content()
+    assert "Huamán" not in html.split("<input")[0]  # only the form's own inputs hold it
+    leaks = files_containing(server.data_dir, [NAME, NATIONAL_ID, "1098765432", "Huamán"])
+    assert leaks == {}
+    assert files_containing(server.log.parent, [NAME, "1098765432"]) == {}

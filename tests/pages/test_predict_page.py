@@ -1,0 +1,109 @@
+"""The prediction page through Streamlit's AppTest: the real app, model and database in-process."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import create_engine, func, select
+from streamlit.testing.v1 import AppTest
+
+from clinic import config, db, runtime, sessions, users
+from clinic.tables import predictions
+from model_store.schema import FIELDS
+from tests.clinic.test_predictions import MEASUREMENTS
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+NAME = "Inés Ordóñez"
+NATIONAL_ID = "52.345.678"
+
+
+def signed_in_app(tmp_path, monkeypatch, role: str = "clinician") -> AppTest:
+    """The app on its own data dir, with a browser session already past both factors."""
+    monkeypatch.setenv("CLINIC_DATA_DIR", str(tmp_path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    clinic = runtime.start(config.load())
+    now = datetime.now(UTC)
+    with db.writing(clinic.engine) as connection:
+        user = users.add(connection, "test", "carla", "Carla", role,
+                         "seven blue doors on a wet street", temporary=False, now=now)
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state["auth.token"] = sessions.start(clinic.engine, user.id, True, now)
+    clinic.engine.dispose()
+    return at.run()
+
+
+@pytest.fixture
+def app(trained_store, tmp_path, monkeypatch) -> AppTest:
+    return signed_in_app(tmp_path, monkeypatch)
+
+
+def _stored(tmp_path) -> int:
+    engine = create_engine(f"sqlite:///{tmp_path / 'clinic.db'}")
+    with engine.connect() as connection:
+        count = connection.execute(select(func.count()).select_from(predictions)).scalar_one()
+    engine.dispose()
+    return count
+
+
+def _fill(at: AppTest, measurements: dict) -> None:
+    at.text_input(key="patient_form.full_name").input(NAME)
+    at.text_input(key="patient_form.national_id").input(NATIONAL_ID)
+    for f in FIELDS:
+        key = f"patient_form.{f.code}"
+        if f.choices is None:
+            at.number_input(key=key).set_value(measurements[f.code])
+        elif len(f.choices) == 2:
+            at.radio(key=key).set_value(measurements[f.code])
+        else:
+            at.selectbox(key=key).set_value(measurements[f.code])
+
+
+def _predict(at: AppTest) -> AppTest:
+    next(b for b in at.button if b.label == "Predict").click()
+    return at.run()
+
+
+def test_form_offers_every_schema_field_empty(app: AppTest) -> None:
+    widgets = [*app.number_input, *app.radio, *app.selectbox]
+    assert sorted(w.label for w in widgets) == sorted(f.label for f in FIELDS)
+    assert {w.value for w in widgets} == {None}
+    assert [t.label for t in app.text_input] == ["Full name", "National ID"]
+
+
+def test_a_valid_submission_shows_the_stored_result(app: AppTest, champion, tmp_path) -> None:
+    _fill(app, MEASUREMENTS)
+    _predict(app)
+    assert not app.exception and not app.error
+    expected = champion.predict(MEASUREMENTS)
+    metric = app.metric[0]
+    assert metric.label == "Predicted risk"
+    assert metric.value == f"{expected.probability:.1%}"
+    page_text = " ".join(m.value for m in app.markdown)
+    assert ("**infected**" if expected.infected else "**not infected**") in page_text
+    assert f"version {champion.version}" in " ".join(c.value for c in app.caption)
+    assert _stored(tmp_path) == 1
+    assert NAME not in page_text and NATIONAL_ID not in page_text
+
+
+def test_out_of_range_value_names_the_field_and_stores_nothing(app: AppTest, tmp_path) -> None:
+    _fill(app, {**MEASUREMENTS, "age": 130})
+    _predict(app)
+    assert len(app.error) == 1
+    assert "Age must be between 0–120 years; got 130." in app.error[0].value
+    assert "Nothing was stored" in app.error[0].value
+    assert not app.metric
+    assert _stored(tmp_path) == 0
+    assert app.number_input(key="patient_form.age").value == 130
+    assert app.text_input(key="patient_form.full_name").value == NAME
+
+
+def test_without_a_champion_the_page_says_what_to_run(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'empty-mlflow.db'}")
+    at = signed_in_app(tmp_path, monkeypatch)
+    assert "python -m model_store train" in at.warning[0].value
+    predict = next(b for b in at.button if b.label == "Predict")
+    assert predict.disabled
