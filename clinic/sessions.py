@@ -18,7 +18,8 @@ from clinic import db
 from clinic.tables import sessions
 
 TOUCH_EVERY = timedelta(seconds=30)
-"""last_seen_at is written at most this often, to keep reruns from being writes."""
+"""last_seen_at is written at most this often (or a tenth of the idle limit, if shorter), to
+keep reruns from being writes."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def resume(engine: Engine, token: str, now: datetime, limits: Limits) -> Session
         else "absolute" if now - row.created_at > limits.absolute
         else None
     )
-    if expired or now - row.last_seen_at > TOUCH_EVERY:
+    if expired or now - row.last_seen_at > min(TOUCH_EVERY, limits.idle / 10):
         with db.writing(engine) as connection:
             values = {"ended_at": now, "end_reason": expired} if expired else {"last_seen_at": now}
             connection.execute(

@@ -48,7 +48,7 @@ def _now() -> datetime:
 def current(clinic: Clinic) -> Current | None:
     """The session this browser holds (from this run's state or its cookie), checked in the DB."""
     token = st.session_state.get(TOKEN) or st.context.cookies.get(COOKIE)
-    if not token:
+    if not isinstance(token, str) or not token:
         return None
     session = sessions.resume(clinic.engine, token, _now(), clinic.config.session_limits)
     if session is None:

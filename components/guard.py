@@ -21,8 +21,7 @@ def require(page: str) -> tuple[Clinic, User]:
     clinic = clinic_or_stop()
     user = auth.signed_in(clinic)
     if user is None:
-        st.warning("Please sign in first.", icon=":material/lock:")
-        st.page_link("app.py", label="Go to sign-in", icon=":material/login:")
+        st.warning("Please sign in first: [go to the sign-in page](/).", icon=":material/lock:")
         st.stop()
     if user.role not in PAGES[page].roles:
         st.error("Your role does not give access to this page.", icon=":material/block:")

@@ -39,7 +39,7 @@ def _gauge(result: StoredPrediction) -> go.Figure:
             title={"text": f"Threshold {threshold:.0f}%", "font": {"size": 14}},
         )
     )
-    figure.update_layout(height=230, margin={"l": 20, "r": 20, "t": 50, "b": 10})
+    figure.update_layout(height=230, margin={"l": 45, "r": 45, "t": 50, "b": 10})
     return figure
 
 

@@ -59,9 +59,15 @@ def _load(model_uri: str, version: str) -> LoadedModel:
     return registry.load(registry.pinned(model_uri, version))
 
 
-def current_model(model_uri: str) -> LoadedModel:
-    """The model the alias points at now, loaded once per version per process."""
-    version = _current_version(model_uri)
-    with st.spinner("Loading the model…"):
-        return _load(model_uri, version)
+def current_model(model_uri: str) -> LoadedModel | None:
+    """The model the alias points at now, loaded once per version per process; None (with the
+    reason shown) when there is none to use."""
+    from model_store.registry import ModelUnavailable
+
+    try:
+        with st.spinner("Loading the model…"):
+            return _load(model_uri, _current_version(model_uri))
+    except ModelUnavailable as exc:
+        st.warning(f"{exc} Then reload this page.", icon=":material/model_training:")
+        return None
 

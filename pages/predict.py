@@ -11,18 +11,13 @@ from components import patient_form as form
 from components.risk_card import risk_card
 from components.guard import require
 from components.services import current_model
-from model_store.registry import ModelUnavailable
 
 RESULT_KEY = "predict.last_result"
 
 clinic, user = require("predict")
 st.title("New prediction")
 
-try:
-    model = current_model(clinic.config.model_uri)
-except ModelUnavailable as exc:
-    model = None
-    st.warning(f"{exc} Then reload this page.", icon=":material/model_training:")
+model = current_model(clinic.config.model_uri)
 
 
 

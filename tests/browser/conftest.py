@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.support import free_port, unavailable
 
@@ -22,6 +23,9 @@ CHROMIUM_ARGS = [
 ]
 PROJECT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT / "build" / "screenshots"
+
+
+expect.set_options(timeout=30_000)  # a cold server imports MLflow and loads the model
 
 
 @dataclass(frozen=True)
@@ -37,10 +41,7 @@ class Server:
 def browser():
     if not CHROMIUM.exists():
         unavailable("Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("the playwright package is not installed")
+    from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -48,7 +49,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, request):
+def page(browser, request, serve):
     """A fresh browser context per test; a screenshot is kept under build/screenshots."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -144,12 +145,16 @@ def make_account(server: Server, username: str, role: str) -> Account:
 def sign_in(page, server: Server, account: Account) -> None:
     """Password, then a current authenticator code, as a person would."""
     import pyotp
-    from playwright.sync_api import expect
 
     page.goto(server.url)
-    page.get_by_label("Username").fill(account.username)
-    page.get_by_label("Password", exact=True).fill(account.password)
+    box(page, "Username").fill(account.username)
+    box(page, "Password").fill(account.password)
     page.get_by_role("button", name="Login").click()
-    page.get_by_label("Authentication code").fill(pyotp.TOTP(account.secret).now())
+    box(page, "Authentication code").fill(pyotp.TOTP(account.secret).now())
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def box(page, label: str):
+    """The text or number input labelled `label` (its help icon shares the label's name)."""
+    return page.locator(f'input[aria-label="{label}"]')

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from model_store.schema import FIELDS
-from tests.browser.conftest import make_account, sign_in
+from tests.browser.conftest import box, make_account, sign_in
 from tests.clinic.test_predictions import MEASUREMENTS
 from tests.support import files_containing
 
@@ -19,19 +17,17 @@ NATIONAL_ID = "1.098.765.432"
 
 
 def fill_patient(page: Page, name: str, national_id: str, measurements: dict) -> None:
-    page.get_by_label("Full name").fill(name)
-    page.get_by_label("National ID").fill(national_id)
+    box(page, "Full name").fill(name)
+    box(page, "National ID").fill(national_id)
     for f in FIELDS:
         value = measurements[f.code]
         if f.choices is None:
-            page.get_by_label(f.label, exact=True).fill(str(value))
+            box(page, f.label).fill(str(value))
         elif len(f.choices) == 2:
             group = page.get_by_role("radiogroup", name=f.label)
             group.get_by_text(f.choices[value], exact=True).click()
         else:
-            page.get_by_label(f"Selected option", exact=False).and_(
-                page.get_by_role("combobox", name=re.compile(f.label))
-            ).click()
+            page.get_by_test_id("stSelectbox").filter(has_text=f.label).click()
             page.get_by_role("option", name=f.choices[value]).click()
 
 
