@@ -53,10 +53,20 @@ def _users_add(args: argparse.Namespace) -> int:
     """Create a user; the password (read from stdin) is temporary and must be changed."""
     clinic = runtime.start(config.load())
     with db.writing(clinic.engine) as connection:
-        user = users.add(connection, CONSOLE, args.username, args.name, args.role,
-                         _read_password(), temporary=True, now=datetime.now(UTC))
-    print(f"Added {user.username} ({user.role.value}); they choose a password and set up "
-          "two-step verification at first sign-in.")
+        user = users.add(
+            connection,
+            CONSOLE,
+            args.username,
+            args.name,
+            args.role,
+            _read_password(),
+            temporary=True,
+            now=datetime.now(UTC),
+        )
+    print(
+        f"Added {user.username} ({user.role.value}); they choose a password and set up "
+        "two-step verification at first sign-in."
+    )
     return 0
 
 
@@ -65,9 +75,11 @@ def _users_list(_: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     print(f"{'username':<24} {'role':<11} {'two-step':<9} {'locked':<7} {'disabled':<8} name")
     for u in users.all_users(clinic.engine):
-        print(f"{u.username:<24} {u.role.value:<11} {'yes' if u.enrolled else 'no':<9} "
-              f"{'yes' if u.locked(now) else 'no':<7} {'yes' if u.disabled else 'no':<8} "
-              f"{u.display_name}")
+        print(
+            f"{u.username:<24} {u.role.value:<11} {'yes' if u.enrolled else 'no':<9} "
+            f"{'yes' if u.locked(now) else 'no':<7} {'yes' if u.disabled else 'no':<8} "
+            f"{u.display_name}"
+        )
     return 0
 
 
@@ -77,6 +89,7 @@ def _administer(action):
         user = action(clinic.engine, CONSOLE, args.username, datetime.now(UTC))
         print(f"{args.command_name} done for {user.username}.")
         return 0
+
     return run
 
 
@@ -85,8 +98,7 @@ def _setup_code(_: argparse.Namespace) -> int:
     clinic = runtime.start(config.load())
     code = setup.issue_code(clinic.engine, datetime.now(UTC))
     if code is None:
-        print("Accounts already exist; use `python -m clinic users add` instead.",
-              file=sys.stderr)
+        print("Accounts already exist; use `python -m clinic users add` instead.", file=sys.stderr)
         return 1
     print(f"Setup code: {code}")
     return 0

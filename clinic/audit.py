@@ -43,7 +43,6 @@ def _digest(prev_hash: str, row: Mapping[str, Any]) -> str:
     return hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
 
 
-
 def record(
     connection: Connection,
     actor: str,
@@ -77,10 +76,16 @@ def _rows(engine: Engine, batch: int = 5000) -> Iterator[Mapping[str, Any]]:
     after = 0
     while True:
         with engine.connect() as connection:
-            chunk = connection.execute(
-                select(audit_events).where(audit_events.c.id > after)
-                .order_by(audit_events.c.id).limit(batch)
-            ).mappings().all()
+            chunk = (
+                connection.execute(
+                    select(audit_events)
+                    .where(audit_events.c.id > after)
+                    .order_by(audit_events.c.id)
+                    .limit(batch)
+                )
+                .mappings()
+                .all()
+            )
         if not chunk:
             return
         yield from chunk
@@ -110,10 +115,18 @@ def search(
     limit: int = 500,
 ) -> list[Mapping[str, Any]]:
     """The newest events matching the filters (all optional), newest first."""
-    query = select(
-        audit_events.c.id, audit_events.c.at, audit_events.c.actor, audit_events.c.action,
-        audit_events.c.target, audit_events.c.details,
-    ).order_by(audit_events.c.id.desc()).limit(limit)
+    query = (
+        select(
+            audit_events.c.id,
+            audit_events.c.at,
+            audit_events.c.actor,
+            audit_events.c.action,
+            audit_events.c.target,
+            audit_events.c.details,
+        )
+        .order_by(audit_events.c.id.desc())
+        .limit(limit)
+    )
     if actor:
         query = query.where(audit_events.c.actor == actor)
     if actions:
@@ -128,6 +141,8 @@ def search(
 
 def known_actions(engine: Engine) -> list[str]:
     with engine.connect() as connection:
-        return list(connection.execute(
-            select(audit_events.c.action).distinct().order_by(audit_events.c.action)
-        ).scalars())
+        return list(
+            connection.execute(
+                select(audit_events.c.action).distinct().order_by(audit_events.c.action)
+            ).scalars()
+        )

@@ -1,4 +1,4 @@
-"""Passwords: bcrypt hashes (the format streamlit-authenticator checks) and the NIST 800-63B rules."""
+"""Passwords: bcrypt hashes (the format streamlit-authenticator checks), NIST 800-63B rules."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ def password_problem(password: str, *context: str) -> str | None:
     if any(word and word.lower() in password.lower() for word in context):
         return "Password must not contain your username or name."
     if zxcvbn(password, user_inputs=[w for w in context if w])["score"] < 3:
-        return "That password is too easy to guess (repeated or sequential characters, " \
+        return (
+            "That password is too easy to guess (repeated or sequential characters, "
             "dictionary words); choose a longer or less predictable one."
+        )
     return None

@@ -85,8 +85,12 @@ def predict_and_store(
             },
         ).scalar_one()
         audit.record(
-            connection, actor, "prediction", target=record_id,
-            details={"patient_id": patient_id, "model_version": model.version}, at=now,
+            connection,
+            actor,
+            "prediction",
+            target=record_id,
+            details={"patient_id": patient_id, "model_version": model.version},
+            at=now,
         )
     return StoredPrediction(
         id=record_id,

@@ -38,22 +38,28 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-
 def start(engine: Engine, user_id: int, mfa_verified: bool, now: datetime) -> str:
     """A new session; the returned token goes to the browser and nowhere else."""
     token = secrets.token_urlsafe(32)
     with db.writing(engine) as connection:
-        connection.execute(insert(sessions), {
-            "token_hash": _hash(token), "user_id": user_id, "mfa_verified": mfa_verified,
-            "created_at": now, "last_seen_at": now,
-        })
+        connection.execute(
+            insert(sessions),
+            {
+                "token_hash": _hash(token),
+                "user_id": user_id,
+                "mfa_verified": mfa_verified,
+                "created_at": now,
+                "last_seen_at": now,
+            },
+        )
     return token
 
 
 def mark_verified(engine: Engine, token: str, now: datetime) -> None:
     with db.writing(engine) as connection:
         connection.execute(
-            update(sessions).where(sessions.c.token_hash == _hash(token))
+            update(sessions)
+            .where(sessions.c.token_hash == _hash(token))
             .values(mfa_verified=True, last_seen_at=now)
         )
 
@@ -62,12 +68,16 @@ def resume(engine: Engine, token: str, now: datetime, limits: Limits) -> Session
     """The live session for `token`, or None (unknown, ended, idle too long or too old)."""
     token_hash = _hash(token)
     with engine.connect() as connection:
-        row = connection.execute(select(sessions).where(sessions.c.token_hash == token_hash)).first()
+        row = connection.execute(
+            select(sessions).where(sessions.c.token_hash == token_hash)
+        ).first()
     if row is None or row.ended_at is not None:
         return None
     expired = (
-        "idle" if now - row.last_seen_at > limits.idle
-        else "absolute" if now - row.created_at > limits.absolute
+        "idle"
+        if now - row.last_seen_at > limits.idle
+        else "absolute"
+        if now - row.created_at > limits.absolute
         else None
     )
     if expired or now - row.last_seen_at > min(TOUCH_EVERY, limits.idle / 10):
@@ -82,13 +92,18 @@ def resume(engine: Engine, token: str, now: datetime, limits: Limits) -> Session
 def end(engine: Engine, token: str, reason: str, now: datetime) -> None:
     with db.writing(engine) as connection:
         connection.execute(
-            update(sessions).where(sessions.c.token_hash == _hash(token))
-            .where(sessions.c.ended_at.is_(None)).values(ended_at=now, end_reason=reason)
+            update(sessions)
+            .where(sessions.c.token_hash == _hash(token))
+            .where(sessions.c.ended_at.is_(None))
+            .values(ended_at=now, end_reason=reason)
         )
 
 
 def end_all(
-    connection: Connection, user_id: int, reason: str, now: datetime,
+    connection: Connection,
+    user_id: int,
+    reason: str,
+    now: datetime,
     keep_token: str | None = None,
 ) -> None:
     """End every live session of a user (inside the caller's transaction), except `keep_token`."""

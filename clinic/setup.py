@@ -39,13 +39,17 @@ def create_first_admin(
         if connection.execute(select(users.users.c.id).limit(1)).first():
             raise users.AccountError("Setup is already done: sign in instead.")
         candidates = connection.execute(
-            select(setup_codes.c.id, setup_codes.c.code_hash, setup_codes.c.created_at)
-            .where(setup_codes.c.used_at.is_(None))
+            select(setup_codes.c.id, setup_codes.c.code_hash, setup_codes.c.created_at).where(
+                setup_codes.c.used_at.is_(None)
+            )
         ).all()
         match = next(
-            (c for c in candidates
-             if hmac.compare_digest(c.code_hash, _hash(code))
-             and now - c.created_at <= CODE_LIFETIME),
+            (
+                c
+                for c in candidates
+                if hmac.compare_digest(c.code_hash, _hash(code))
+                and now - c.created_at <= CODE_LIFETIME
+            ),
             None,
         )
         if match is None:
@@ -53,6 +57,6 @@ def create_first_admin(
                 "That setup code is not valid. Use the code printed on the server console."
             )
         connection.execute(update(setup_codes).values(used_at=now))
-        return users.add(connection, "setup", username, display_name, "admin", password,
-                         temporary=False, now=now)
-
+        return users.add(
+            connection, "setup", username, display_name, "admin", password, temporary=False, now=now
+        )

@@ -56,8 +56,13 @@ patients = Table(
     "patients",
     metadata,
     Column("id", String(36), primary_key=True, comment="random UUID, bound into the ciphertexts"),
-    Column("national_id_index", String(64), nullable=False, unique=True,
-           comment="HMAC-SHA256 blind index of the normalised national ID"),
+    Column(
+        "national_id_index",
+        String(64),
+        nullable=False,
+        unique=True,
+        comment="HMAC-SHA256 blind index of the normalised national ID",
+    ),
     Column("full_name_enc", LargeBinary, nullable=False),
     Column("national_id_enc", LargeBinary, nullable=False),
     Column("name_masked", String(64), nullable=False),
@@ -90,8 +95,12 @@ vault_keys = Table(
     metadata,
     Column("kid", String(32), primary_key=True),
     Column("purpose", String(16), nullable=False, comment="'data' (AES-GCM) or 'index' (HMAC)"),
-    Column("check_value", String(64), nullable=False,
-           comment="HMAC of a constant under the key: proves the configured key is the same"),
+    Column(
+        "check_value",
+        String(64),
+        nullable=False,
+        comment="HMAC of a constant under the key: proves the configured key is the same",
+    ),
     Column("created_at", UTCDateTime(), nullable=False),
 )
 

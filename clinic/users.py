@@ -49,12 +49,15 @@ class User:
         return self.locked_until is not None and self.locked_until > now
 
 
-
 def _user(row) -> User:
     return User(
-        id=row.id, username=row.username, display_name=row.display_name, role=Role(row.role),
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
         must_change_password=row.must_change_password,
-        enrolled=row.totp_enrolled_at is not None, locked_until=row.locked_until,
+        enrolled=row.totp_enrolled_at is not None,
+        locked_until=row.locked_until,
         disabled=row.disabled_at is not None,
     )
 
@@ -90,8 +93,15 @@ def all_users(engine: Engine) -> list[User]:
 
 
 def add(
-    connection: Connection, actor: str, username: str, display_name: str, role: str,
-    password: str, *, temporary: bool, now: datetime,
+    connection: Connection,
+    actor: str,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    *,
+    temporary: bool,
+    now: datetime,
 ) -> User:
     """Create an account inside the caller's transaction; a temporary password must be changed."""
     username = normalise_username(username)
@@ -109,9 +119,14 @@ def add(
     user_id = connection.execute(
         insert(users).returning(users.c.id),
         {
-            "username": username, "display_name": display_name, "role": role.value,
-            "password_hash": hash_password(password), "must_change_password": temporary,
-            "failed_attempts": 0, "created_at": now, "updated_at": now,
+            "username": username,
+            "display_name": display_name,
+            "role": role.value,
+            "password_hash": hash_password(password),
+            "must_change_password": temporary,
+            "failed_attempts": 0,
+            "created_at": now,
+            "updated_at": now,
         },
     ).scalar_one()
     audit.record(connection, actor, "user.add", target=user_id, details={"role": role.value})
@@ -133,8 +148,12 @@ def login_credentials(engine: Engine, now: datetime) -> dict:
         return {
             "usernames": {
                 r.username: {
-                    "name": r.display_name, "password": r.password_hash, "roles": [r.role],
-                    "email": "", "failed_login_attempts": 0, "logged_in": False,
+                    "name": r.display_name,
+                    "password": r.password_hash,
+                    "roles": [r.role],
+                    "email": "",
+                    "failed_login_attempts": 0,
+                    "logged_in": False,
                 }
                 for r in rows
             }
@@ -145,20 +164,34 @@ def record_failure(engine: Engine, user: User, stage: str, now: datetime) -> boo
     """Count a failed password or code; the fifth in a row locks the account. True if locked."""
     with db.writing(engine) as connection:
         failures = connection.execute(
-            update(users).where(users.c.id == user.id)
+            update(users)
+            .where(users.c.id == user.id)
             .values(failed_attempts=users.c.failed_attempts + 1)
             .returning(users.c.failed_attempts)
         ).scalar_one()
-        audit.record(connection, user.username, "signin.failure", target=user.id,
-                     details={"stage": stage}, at=now)
+        audit.record(
+            connection,
+            user.username,
+            "signin.failure",
+            target=user.id,
+            details={"stage": stage},
+            at=now,
+        )
         if failures < LOCK_AFTER_FAILURES:
             return False
         connection.execute(
-            update(users).where(users.c.id == user.id)
+            update(users)
+            .where(users.c.id == user.id)
             .values(failed_attempts=0, locked_until=now + LOCK_DURATION)
         )
-        audit.record(connection, user.username, "lockout", target=user.id,
-                     details={"minutes": LOCK_DURATION.total_seconds() // 60}, at=now)
+        audit.record(
+            connection,
+            user.username,
+            "lockout",
+            target=user.id,
+            details={"minutes": LOCK_DURATION.total_seconds() // 60},
+            at=now,
+        )
         return True
 
 
@@ -190,9 +223,14 @@ def confirm_enrolment(
         return None
     with db.writing(engine) as connection:
         connection.execute(
-            update(users).where(users.c.id == user.id).values(
+            update(users)
+            .where(users.c.id == user.id)
+            .values(
                 totp_secret_enc=vault.encrypt(secret, _totp_context(user.id)),
-                totp_enrolled_at=now, last_totp_step=step, failed_attempts=0, updated_at=now,
+                totp_enrolled_at=now,
+                last_totp_step=step,
+                failed_attempts=0,
+                updated_at=now,
             )
         )
         codes = _new_recovery_codes(connection, user.id)
@@ -214,31 +252,40 @@ def verify_second_factor(
     """
     accepted = False
     with db.writing(engine) as connection:
-        row = connection.execute(
-            select(users.c.totp_secret_enc).where(users.c.id == user.id)
-        ).one()
+        row = connection.execute(select(users.c.totp_secret_enc).where(users.c.id == user.id)).one()
         secret = vault.decrypt(row.totp_secret_enc, _totp_context(user.id))
         step = totp.matching_step(secret, code, now)
         if step is not None:
-            accepted = connection.execute(
-                update(users).where(users.c.id == user.id)
-                .where((users.c.last_totp_step.is_(None)) | (users.c.last_totp_step < step))
-                .values(last_totp_step=step)
-            ).rowcount == 1
-        else:
-            accepted = connection.execute(
-                update(recovery_codes)
-                .where(recovery_codes.c.user_id == user.id)
-                .where(recovery_codes.c.code_hash == _hash_recovery(user.id, code))
-                .where(recovery_codes.c.used_at.is_(None))
-                .values(used_at=now)
-            ).rowcount == 1
-        if accepted:
-            connection.execute(
-                update(users).where(users.c.id == user.id).values(failed_attempts=0)
+            accepted = (
+                connection.execute(
+                    update(users)
+                    .where(users.c.id == user.id)
+                    .where((users.c.last_totp_step.is_(None)) | (users.c.last_totp_step < step))
+                    .values(last_totp_step=step)
+                ).rowcount
+                == 1
             )
-            audit.record(connection, user.username, "signin.success", target=user.id,
-                         details={"factor": "totp" if step is not None else "recovery"}, at=now)
+        else:
+            accepted = (
+                connection.execute(
+                    update(recovery_codes)
+                    .where(recovery_codes.c.user_id == user.id)
+                    .where(recovery_codes.c.code_hash == _hash_recovery(user.id, code))
+                    .where(recovery_codes.c.used_at.is_(None))
+                    .values(used_at=now)
+                ).rowcount
+                == 1
+            )
+        if accepted:
+            connection.execute(update(users).where(users.c.id == user.id).values(failed_attempts=0))
+            audit.record(
+                connection,
+                user.username,
+                "signin.success",
+                target=user.id,
+                details={"factor": "totp" if step is not None else "recovery"},
+                at=now,
+            )
     if not accepted:
         record_failure(engine, user, "code", now)
     return accepted
@@ -247,7 +294,8 @@ def verify_second_factor(
 def remaining_recovery_codes(engine: Engine, user_id: int) -> int:
     with engine.connect() as connection:
         return connection.execute(
-            select(func.count()).select_from(recovery_codes)
+            select(func.count())
+            .select_from(recovery_codes)
             .where(recovery_codes.c.user_id == user_id, recovery_codes.c.used_at.is_(None))
         ).scalar_one()
 
@@ -275,16 +323,24 @@ def change_password(
         raise AccountError(problem)
     with db.writing(engine) as connection:
         connection.execute(
-            update(users).where(users.c.id == user.id).values(
-                password_hash=hash_password(new), must_change_password=False, updated_at=now
-            )
+            update(users)
+            .where(users.c.id == user.id)
+            .values(password_hash=hash_password(new), must_change_password=False, updated_at=now)
         )
         sessions.end_all(connection, user.id, "password_change", now, keep_token=keep_token)
         audit.record(connection, user.username, "password.change", target=user.id, at=now)
 
 
-def _administer(engine: Engine, actor: str, username: str, action: str, values: dict,
-                now: datetime, end_sessions: bool = False, forget_codes: bool = False) -> User:
+def _administer(
+    engine: Engine,
+    actor: str,
+    username: str,
+    action: str,
+    values: dict,
+    now: datetime,
+    end_sessions: bool = False,
+    forget_codes: bool = False,
+) -> User:
     with db.writing(engine) as connection:
         target = by_username(connection, username)
         if target is None:
@@ -295,29 +351,36 @@ def _administer(engine: Engine, actor: str, username: str, action: str, values: 
         if end_sessions:
             sessions.end_all(connection, target.id, action, now)
         if forget_codes:
-            connection.execute(
-                recovery_codes.delete().where(recovery_codes.c.user_id == target.id)
-            )
+            connection.execute(recovery_codes.delete().where(recovery_codes.c.user_id == target.id))
         details = {k: v for k, v in values.items() if k == "role"}
         audit.record(connection, actor, action, target=target.id, details=details, at=now)
         return by_id(connection, target.id)
 
 
 def unlock(engine: Engine, actor: str, username: str, now: datetime) -> User:
-    return _administer(engine, actor, username, "user.unlock",
-                       {"locked_until": None, "failed_attempts": 0}, now)
+    return _administer(
+        engine, actor, username, "user.unlock", {"locked_until": None, "failed_attempts": 0}, now
+    )
 
 
 def reset_mfa(engine: Engine, actor: str, username: str, now: datetime) -> User:
     """Forget the authenticator and recovery codes; the user enrols again at next sign-in."""
-    return _administer(engine, actor, username, "mfa.reset",
-                       {"totp_secret_enc": None, "totp_enrolled_at": None,
-                        "last_totp_step": None}, now, end_sessions=True, forget_codes=True)
+    return _administer(
+        engine,
+        actor,
+        username,
+        "mfa.reset",
+        {"totp_secret_enc": None, "totp_enrolled_at": None, "last_totp_step": None},
+        now,
+        end_sessions=True,
+        forget_codes=True,
+    )
 
 
 def disable(engine: Engine, actor: str, username: str, now: datetime) -> User:
-    return _administer(engine, actor, username, "user.disable", {"disabled_at": now}, now,
-                       end_sessions=True)
+    return _administer(
+        engine, actor, username, "user.disable", {"disabled_at": now}, now, end_sessions=True
+    )
 
 
 def enable(engine: Engine, actor: str, username: str, now: datetime) -> User:
@@ -329,15 +392,21 @@ def set_role(engine: Engine, actor: str, username: str, role: str, now: datetime
         role = Role(role)
     except ValueError as exc:
         raise AccountError(f"Role must be one of: {', '.join(Role)}.") from exc
-    return _administer(engine, actor, username, "user.role", {"role": role.value}, now,
-                       end_sessions=True)
+    return _administer(
+        engine, actor, username, "user.role", {"role": role.value}, now, end_sessions=True
+    )
 
 
-def reset_password(engine: Engine, actor: str, username: str, password: str,
-                   now: datetime) -> User:
+def reset_password(engine: Engine, actor: str, username: str, password: str, now: datetime) -> User:
     """An administrator sets a temporary password, to be changed at next sign-in."""
     if problem := password_problem(password, username):
         raise AccountError(problem)
-    return _administer(engine, actor, username, "password.reset",
-                       {"password_hash": hash_password(password),
-                        "must_change_password": True}, now, end_sessions=True)
+    return _administer(
+        engine,
+        actor,
+        username,
+        "password.reset",
+        {"password_hash": hash_password(password), "must_change_password": True},
+        now,
+        end_sessions=True,
+    )

@@ -23,8 +23,8 @@ from clinic.runtime import Clinic
 from clinic.users import AccountError, User
 
 COOKIE = "clinic_session"
-TOKEN = "auth.token"
-ENROL_SECRET = "auth.enrol_secret"
+TOKEN = "auth.token"  # noqa: S105 - a session-state key, not a secret
+ENROL_SECRET = "auth.enrol_secret"  # noqa: S105 - a session-state key
 NEW_CODES = "auth.recovery_codes"
 NOTICE = "auth.notice"
 _DISABLED_COOKIE_KEY = secrets.token_hex(32)
@@ -66,7 +66,9 @@ def signed_in(clinic: Clinic) -> User | None:
     """The user, if fully signed in: both factors passed, nothing left to do before working."""
     state = current(clinic)
     if (
-        state and state.verified and not state.user.must_change_password
+        state
+        and state.verified
+        and not state.user.must_change_password
         and NEW_CODES not in st.session_state
     ):
         return state.user
@@ -93,7 +95,10 @@ def _keep_cookie(clinic: Clinic, token: str) -> None:
         return
     expires = _now() + clinic.config.session_limits.absolute
     stx.CookieManager(key="clinic_cookies").set(
-        COOKIE, token, key="clinic_cookie_set", expires_at=expires.replace(tzinfo=None),
+        COOKIE,
+        token,
+        key="clinic_cookie_set",
+        expires_at=expires.replace(tzinfo=None),
         same_site="strict",
     )
 
@@ -123,14 +128,23 @@ def _password_step(clinic: Clinic) -> None:
     now = _now()
     credentials = users.login_credentials(clinic.engine, now)
     authenticator = stauth.Authenticate(
-        credentials, cookie_name="clinic_reauth_disabled", cookie_key=_DISABLED_COOKIE_KEY,
-        cookie_expiry_days=0, auto_hash=False, login_sleep_time=0,
+        credentials,
+        cookie_name="clinic_reauth_disabled",
+        cookie_key=_DISABLED_COOKIE_KEY,
+        cookie_expiry_days=0,
+        auto_hash=False,
+        login_sleep_time=0,
     )
     st.session_state["authentication_status"] = None
     authenticator.login(
-        location="main", key="sign_in",
-        fields={"Form name": "Sign in", "Username": "Username", "Password": "Password",
-                "Login": "Login"},
+        location="main",
+        key="sign_in",
+        fields={
+            "Form name": "Sign in",
+            "Username": "Username",
+            "Password": "Password",
+            "Login": "Login",
+        },
     )
     status = st.session_state.get("authentication_status")
     if status:
@@ -151,7 +165,9 @@ def _password_step(clinic: Clinic) -> None:
 def _code_form(key: str) -> str | None:
     with st.form(key, enter_to_submit=True):
         code = st.text_input(
-            "Authentication code", max_chars=16, autocomplete="one-time-code",
+            "Authentication code",
+            max_chars=16,
+            autocomplete="one-time-code",
             help="The 6-digit code your authenticator app shows now, or one recovery code.",
         )
         pressed = st.form_submit_button("Verify", type="primary")
@@ -216,8 +232,11 @@ def password_change_form(clinic: Clinic, state: Current, key: str) -> bool:
     """Current + new password (twice); True once changed. Shared by first sign-in and account."""
     with st.form(key, clear_on_submit=True):
         old = st.text_input("Current password", type="password")
-        new = st.text_input("New password", type="password",
-                            help="At least 12 characters; a passphrase of several words is best.")
+        new = st.text_input(
+            "New password",
+            type="password",
+            help="At least 12 characters; a passphrase of several words is best.",
+        )
         again = st.text_input("Repeat new password", type="password")
         pressed = st.form_submit_button("Change password", type="primary")
     if not pressed:

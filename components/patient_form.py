@@ -44,16 +44,26 @@ def _input(f: Field, disabled: bool) -> Any:
     if f.choices is not None:
         options = list(f.choices)
         kwargs = dict(
-            options=options, format_func=f.choices.get, index=None, key=_key(f.code),
-            help=_help(f), disabled=disabled,
+            options=options,
+            format_func=f.choices.get,
+            index=None,
+            key=_key(f.code),
+            help=_help(f),
+            disabled=disabled,
         )
         if len(options) == 2:
             return st.radio(f.label, horizontal=True, **kwargs)
         return st.selectbox(f.label, placeholder="Choose…", **kwargs)
     step: int | float = int(f.step) if f.integer else f.step
     return st.number_input(
-        f.label, value=None, step=step, format=None if f.integer else "%.1f",
-        placeholder=f.unit, key=_key(f.code), help=_help(f), disabled=disabled,
+        f.label,
+        value=None,
+        step=step,
+        format=None if f.integer else "%.1f",
+        placeholder=f.unit,
+        key=_key(f.code),
+        help=_help(f),
+        disabled=disabled,
     )
 
 
@@ -63,12 +73,19 @@ def patient_form(disabled: bool = False) -> Submission | None:
         st.subheader("Patient")
         left, right = st.columns(2)
         full_name = left.text_input(
-            IDENTITY_LABELS[FULL_NAME], key=_key(FULL_NAME), max_chars=120, disabled=disabled,
-            autocomplete="off", help="Encrypted before it is stored; lists show initials only.",
+            IDENTITY_LABELS[FULL_NAME],
+            key=_key(FULL_NAME),
+            max_chars=120,
+            disabled=disabled,
+            autocomplete="off",
+            help="Encrypted before it is stored; lists show initials only.",
         )
         national_id = right.text_input(
-            IDENTITY_LABELS[NATIONAL_ID], key=_key(NATIONAL_ID), max_chars=32,
-            disabled=disabled, autocomplete="off",
+            IDENTITY_LABELS[NATIONAL_ID],
+            key=_key(NATIONAL_ID),
+            max_chars=32,
+            disabled=disabled,
+            autocomplete="off",
             help="Dots, dashes and spaces are ignored (1.234.567-8 = 12345678). Encrypted; lists "
             "show the last four characters only.",
         )

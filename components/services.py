@@ -70,4 +70,3 @@ def current_model(model_uri: str) -> LoadedModel | None:
     except ModelUnavailable as exc:
         st.warning(f"{exc} Then reload this page.", icon=":material/model_training:")
         return None
-

@@ -21,8 +21,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m model_store", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     fit = commands.add_parser("train", help="train, log and register the model (idempotent)")
-    fit.add_argument("--if-no-champion", action="store_true",
-                     help=f"do nothing when {tracking.MODEL_NAME}@{tracking.CHAMPION} exists")
+    fit.add_argument(
+        "--if-no-champion",
+        action="store_true",
+        help=f"do nothing when {tracking.MODEL_NAME}@{tracking.CHAMPION} exists",
+    )
     promote = commands.add_parser("promote", help=f"point @{tracking.CHAMPION} at VERSION")
     promote.add_argument("version")
     return parser
@@ -41,8 +44,10 @@ def _train(*, if_no_champion: bool) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not result.trained:
-        print(f"Nothing to train: version {result.version} has the same fingerprint "
-              f"(data, code, hyper-parameters) {result.fingerprint[:12]}.")
+        print(
+            f"Nothing to train: version {result.version} has the same fingerprint "
+            f"(data, code, hyper-parameters) {result.fingerprint[:12]}."
+        )
     else:
         print(f"Trained {tracking.MODEL_NAME} version {result.version} (run {result.run_id}).")
     print()
@@ -77,17 +82,21 @@ def format_metrics(metrics: Mapping[str, float]) -> str:
     rows = [("metric", "cv", "test", "original test")]
     for name in evaluation.METRICS:
         original = train.ORIGINAL_HOLDOUT.get(name)
-        rows.append((
-            name,
-            _fmt(metrics.get(f"cv_{name}")),
-            _fmt(metrics.get(f"test_{name}")),
-            _fmt(original),
-        ))
+        rows.append(
+            (
+                name,
+                _fmt(metrics.get(f"cv_{name}")),
+                _fmt(metrics.get(f"test_{name}")),
+                _fmt(original),
+            )
+        )
     rows.append(("threshold", _fmt(metrics.get("threshold")), "", ""))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join(
-        "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
-                  enumerate(zip(row, widths, strict=True))).rstrip()
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
         for row in rows
     )
 

@@ -31,8 +31,9 @@ def f1_optimal_threshold(y: np.ndarray, proba: np.ndarray) -> float:
     precision, recall, thresholds = precision_recall_curve(y, proba)
     precision, recall = precision[:-1], recall[:-1]
     denominator = precision + recall
-    f1 = np.divide(2 * precision * recall, denominator, out=np.zeros_like(denominator),
-                   where=denominator > 0)
+    f1 = np.divide(
+        2 * precision * recall, denominator, out=np.zeros_like(denominator), where=denominator > 0
+    )
     return float(thresholds[int(np.argmax(f1))])
 
 
@@ -65,12 +66,20 @@ def roc_figure(curves: Mapping[str, Mapping[str, Any]]) -> go.Figure:
     """One plotly figure with a line per named ROC curve, for the run's artifacts."""
     fig = go.Figure()
     for name, curve in curves.items():
-        fig.add_trace(go.Scatter(
-            x=curve["fpr"], y=curve["tpr"], mode="lines",
-            name=f"{name} (AUC {curve['roc_auc']:.3f})",
-        ))
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance",
-                             line={"dash": "dash", "color": "grey"}))
-    fig.update_layout(title="ROC curve", xaxis_title="False positive rate",
-                      yaxis_title="True positive rate")
+        fig.add_trace(
+            go.Scatter(
+                x=curve["fpr"],
+                y=curve["tpr"],
+                mode="lines",
+                name=f"{name} (AUC {curve['roc_auc']:.3f})",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1], y=[0, 1], mode="lines", name="chance", line={"dash": "dash", "color": "grey"}
+        )
+    )
+    fig.update_layout(
+        title="ROC curve", xaxis_title="False positive rate", yaxis_title="True positive rate"
+    )
     return fig

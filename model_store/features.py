@@ -89,7 +89,9 @@ def _encode_karnof(scores: np.ndarray) -> np.ndarray:
 def build_pipeline(**rf_params: Any) -> Pipeline:
     """Features + random forest; n_jobs=1 because the app scores one patient at a time."""
     params = {"random_state": RANDOM_STATE, "n_jobs": 1, **rf_params}
-    return Pipeline([
-        ("features", ClinicalFeatures()),
-        ("forest", RandomForestClassifier(**params)),
-    ])
+    return Pipeline(
+        [
+            ("features", ClinicalFeatures()),
+            ("forest", RandomForestClassifier(**params)),
+        ]
+    )

@@ -132,8 +132,9 @@ def load(model_uri: str | None = None) -> LoadedModel:
         run_id = client.get_model_version(name, version).run_id or ""
         root = Path(download_artifacts(artifact_uri=f"models:/{name}/{version}", dst_path=tmp))
         pipeline, threshold = _read_model(root, f"{name} version {version}")
-    return LoadedModel(name=name, version=version, threshold=threshold, run_id=run_id,
-                       pipeline=pipeline)
+    return LoadedModel(
+        name=name, version=version, threshold=threshold, run_id=run_id, pipeline=pipeline
+    )
 
 
 def _read_model(root: Path, label: str) -> tuple[Pipeline, float]:

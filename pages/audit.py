@@ -20,12 +20,15 @@ actions = middle.multiselect("Action", audit.known_actions(clinic.engine), place
 today = datetime.now(UTC).date()
 period = right.date_input("Dates", (today - timedelta(days=30), today), max_value=today)
 
-start, end = (period if isinstance(period, tuple) and len(period) == 2 else (period, period))
+start, end = period if isinstance(period, tuple) and len(period) == 2 else (period, period)
 since = datetime.combine(start, time.min, UTC) if start else None
 until = datetime.combine(end, time.min, UTC) + timedelta(days=1) if end else None
 events = audit.search(
-    clinic.engine, actor=None if actor == "Anyone" else actor, actions=actions,
-    since=since, until=until,
+    clinic.engine,
+    actor=None if actor == "Anyone" else actor,
+    actions=actions,
+    since=since,
+    until=until,
 )
 st.caption(f"{len(events)} most recent matching events (at most 500).")
 st.dataframe(

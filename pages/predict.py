@@ -8,8 +8,8 @@ from clinic.db import StorageUnavailable
 from clinic.predictions import predict_and_store
 from clinic.validation import InvalidInput
 from components import patient_form as form
-from components.risk_card import risk_card
 from components.guard import require
+from components.risk_card import risk_card
 from components.services import current_model
 
 RESULT_KEY = "predict.last_result"
@@ -18,7 +18,6 @@ clinic, user = require("predict")
 st.title("New prediction")
 
 model = current_model(clinic.config.model_uri)
-
 
 
 def _new_patient() -> None:
@@ -35,17 +34,21 @@ with form_column:
 if submission is not None and model is not None:
     try:
         st.session_state[RESULT_KEY] = predict_and_store(
-            clinic.engine, clinic.vault, model, actor=user.username,
-            full_name=submission.full_name, national_id=submission.national_id,
+            clinic.engine,
+            clinic.vault,
+            model,
+            actor=user.username,
+            full_name=submission.full_name,
+            national_id=submission.national_id,
             measurements=submission.measurements,
         )
     except InvalidInput as exc:
         st.session_state.pop(RESULT_KEY, None)
         alert.error(
-                "Nothing was stored. Please correct:\n"
-                + "\n".join(f"- {message}" for message in exc.problems.values()),
-                icon=":material/error:",
-            )
+            "Nothing was stored. Please correct:\n"
+            + "\n".join(f"- {message}" for message in exc.problems.values()),
+            icon=":material/error:",
+        )
     except StorageUnavailable as exc:
         st.session_state.pop(RESULT_KEY, None)
         alert.error(str(exc), icon=":material/database_off:")

@@ -22,8 +22,12 @@ st.dataframe(
     pd.DataFrame(
         [
             {
-                "username": u.username, "name": u.display_name, "role": u.role.value,
-                "two-step set up": u.enrolled, "locked": u.locked(now), "disabled": u.disabled,
+                "username": u.username,
+                "name": u.display_name,
+                "role": u.role.value,
+                "two-step set up": u.enrolled,
+                "locked": u.locked(now),
+                "disabled": u.disabled,
                 "must change password": u.must_change_password,
             }
             for u in accounts
@@ -39,17 +43,21 @@ with st.form("add_user", clear_on_submit=True):
     name = right.text_input("Name")
     role = left.selectbox("Role", list(Role), format_func=lambda r: r.value.capitalize())
     password = right.text_input(
-        "Temporary password", type="password",
+        "Temporary password",
+        type="password",
         help="Give it to the person in a safe way; they must change it when they first sign in.",
     )
     add = st.form_submit_button("Add user", type="primary")
 if add:
     try:
         with db.writing(clinic.engine) as connection:
-            users.add(connection, admin.username, username, name, role, password,
-                      temporary=True, now=now)
-        st.success(f"User {username.strip().lower()} added. They set up two-step verification "
-                   "when they first sign in.")
+            users.add(
+                connection, admin.username, username, name, role, password, temporary=True, now=now
+            )
+        st.success(
+            f"User {username.strip().lower()} added. They set up two-step verification "
+            "when they first sign in."
+        )
     except AccountError as exc:
         st.error(str(exc))
 

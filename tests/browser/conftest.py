@@ -18,8 +18,14 @@ from tests.support import free_port, unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
 ]
 PROJECT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT / "build" / "screenshots"
@@ -42,6 +48,7 @@ def browser():
     if not CHROMIUM.exists():
         unavailable("Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -65,9 +72,23 @@ def start_server(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=PROJECT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=PROJECT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -126,15 +147,26 @@ def make_account(server: Server, username: str, role: str) -> Account:
     from clinic.config import Config
 
     config = Config(
-        data_dir=server.data_dir, database_url=f"sqlite:///{server.data_dir / 'clinic.db'}",
-        model_uri="models:/final_model@champion", encryption_keys=None, index_key=None,
+        data_dir=server.data_dir,
+        database_url=f"sqlite:///{server.data_dir / 'clinic.db'}",
+        model_uri="models:/final_model@champion",
+        encryption_keys=None,
+        index_key=None,
     )
     clinic = runtime.start(config)
     earlier = datetime.now(UTC) - timedelta(minutes=2)
     password = "seven blue doors on a wet street"
     with db.writing(clinic.engine) as connection:
-        user = users.add(connection, "test", username, username.capitalize(), role, password,
-                         temporary=False, now=earlier)
+        user = users.add(
+            connection,
+            "test",
+            username,
+            username.capitalize(),
+            role,
+            password,
+            temporary=False,
+            now=earlier,
+        )
     secret = totp.new_secret()
     code = pyotp.TOTP(secret).at(earlier)
     assert users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, code, earlier)

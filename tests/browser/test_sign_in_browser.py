@@ -14,7 +14,6 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, func, select
 
 from clinic.tables import audit_events
-
 from tests.browser.conftest import box, make_account, sign_in
 
 pytestmark = pytest.mark.browser
@@ -26,8 +25,13 @@ CHOSEN = "clinician chooses 7 words here"
 
 def cli(server, *args: str, stdin: str = "") -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "clinic", *args], input=stdin, capture_output=True, text=True,
-        env=server.env, check=True, cwd=server.cwd,
+        [sys.executable, "-m", "clinic", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=server.env,
+        check=True,
+        cwd=server.cwd,
     )
     return result.stdout
 
@@ -44,7 +48,8 @@ def failures_recorded(server) -> int:
     engine = create_engine(f"sqlite:///{server.data_dir / 'clinic.db'}")
     with engine.connect() as connection:
         count = connection.execute(
-            select(func.count()).select_from(audit_events)
+            select(func.count())
+            .select_from(audit_events)
             .where(audit_events.c.action == "signin.failure")
         ).scalar_one()
     engine.dispose()
@@ -106,8 +111,17 @@ def test_first_run_admin_enrols_and_creates_a_clinician(page: Page, server) -> N
 
 
 def test_clinician_first_sign_in_refresh_logout_and_replay(page: Page, server) -> None:
-    cli(server, "users", "add", "carla", "--role", "clinician", "--name", "Carla",
-        stdin=TEMPORARY + "\n")
+    cli(
+        server,
+        "users",
+        "add",
+        "carla",
+        "--role",
+        "clinician",
+        "--name",
+        "Carla",
+        stdin=TEMPORARY + "\n",
+    )
     page.goto(server.url)
     password_step(page, "carla", TEMPORARY)
     secret, enrolment_code = enrol(page)

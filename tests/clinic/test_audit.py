@@ -42,9 +42,7 @@ def test_deleted_row_is_named(engine) -> None:
 def test_rehashed_row_breaks_the_next_link(engine) -> None:
     """Recomputing a tampered row's own hash is not enough: its successor no longer follows."""
     with engine.begin() as connection:
-        connection.execute(
-            update(audit_events).where(audit_events.c.id == 4).values(hash="f" * 64)
-        )
+        connection.execute(update(audit_events).where(audit_events.c.id == 4).values(hash="f" * 64))
     assert audit.verify(engine)[1] in {
         audit.BrokenLink(4, "its content was changed after it was written"),
         audit.BrokenLink(5, "does not follow the row before it"),

@@ -18,9 +18,22 @@ from model_store.schema import FIELDS
 from tests.support import files_containing
 
 MEASUREMENTS = {
-    "time": 500, "age": 41, "wtkg": 72.5, "preanti": 300, "cd40": 250, "cd420": 210,
-    "cd80": 900, "cd820": 950, "karnof": 90, "hemo": 0, "drugs": 0, "race": 1, "gender": 1,
-    "symptom": 1, "treat": 1, "offtrt": 0,
+    "time": 500,
+    "age": 41,
+    "wtkg": 72.5,
+    "preanti": 300,
+    "cd40": 250,
+    "cd420": 210,
+    "cd80": 900,
+    "cd820": 950,
+    "karnof": 90,
+    "hemo": 0,
+    "drugs": 0,
+    "race": 1,
+    "gender": 1,
+    "symptom": 1,
+    "treat": 1,
+    "offtrt": 0,
 }
 NAME = "María José Ñúñez"
 NATIONAL_ID = "1.234.567-8"
@@ -144,8 +157,13 @@ def test_database_outage_is_a_clear_error(clinic, champion, tmp_path) -> None:
         unreachable = clinic.engine.url.set(port=1).render_as_string(hide_password=False)
     with pytest.raises(StorageUnavailable, match="nothing was stored"):
         predict_and_store(
-            db.make_engine(unreachable), clinic.vault, champion, actor="dr.house",
-            full_name=NAME, national_id=NATIONAL_ID, measurements=MEASUREMENTS,
+            db.make_engine(unreachable),
+            clinic.vault,
+            champion,
+            actor="dr.house",
+            full_name=NAME,
+            national_id=NATIONAL_ID,
+            measurements=MEASUREMENTS,
         )
     assert _count(clinic, predictions_table) == 0
 

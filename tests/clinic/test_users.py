@@ -24,8 +24,9 @@ def clinic(config):
 
 def _add(clinic, username="ana.gomez", role="clinician", temporary=False) -> users.User:
     with db.writing(clinic.engine) as connection:
-        return users.add(connection, "admin", username, "Ana Gómez", role, PASSWORD,
-                         temporary=temporary, now=NOW)
+        return users.add(
+            connection, "admin", username, "Ana Gómez", role, PASSWORD, temporary=temporary, now=NOW
+        )
 
 
 def _enrol(clinic, user) -> tuple[str, list[str]]:
@@ -38,18 +39,28 @@ def _enrol(clinic, user) -> tuple[str, list[str]]:
 
 def _actions(clinic) -> list[str]:
     with clinic.engine.connect() as connection:
-        return list(connection.execute(select(audit_events.c.action).order_by(audit_events.c.id))
-                    .scalars())
+        return list(
+            connection.execute(select(audit_events.c.action).order_by(audit_events.c.id)).scalars()
+        )
 
 
 @pytest.mark.parametrize(
     ("time", "expected"),
-    [(59, "94287082"), (1111111109, "07081804"), (1111111111, "14050471"),
-     (1234567890, "89005924"), (2000000000, "69279037"), (20000000000, "65353130")],
+    [
+        (59, "94287082"),
+        (1111111109, "07081804"),
+        (1111111111, "14050471"),
+        (1234567890, "89005924"),
+        (2000000000, "69279037"),
+        (20000000000, "65353130"),
+    ],
 )
 def test_rfc6238_sha1_vectors_pass_through_the_verifier(time: int, expected: str) -> None:
-    secret = pyotp.utils.b32encode(b"12345678901234567890") if hasattr(pyotp.utils, "b32encode") \
+    secret = (
+        pyotp.utils.b32encode(b"12345678901234567890")
+        if hasattr(pyotp.utils, "b32encode")
         else __import__("base64").b32encode(b"12345678901234567890").decode()
+    )
     at = datetime.fromtimestamp(time, tz=UTC)
     assert totp.matching_step(secret, expected, at, digits=8) == time // 30
     assert totp.matching_step(secret, expected, at + timedelta(seconds=30), digits=8) == time // 30
@@ -60,11 +71,20 @@ def test_password_rules_follow_nist(clinic) -> None:
     with db.writing(clinic.engine) as connection, pytest.raises(users.AccountError, match="12"):
         users.add(connection, "admin", "bob", "Bob", "clinician", "short", temporary=True, now=NOW)
     with db.writing(clinic.engine) as connection, pytest.raises(users.AccountError, match="common"):
-        users.add(connection, "admin", "bob", "Bob", "clinician", "qwerty123456",
-                  temporary=True, now=NOW)
+        users.add(
+            connection, "admin", "bob", "Bob", "clinician", "qwerty123456", temporary=True, now=NOW
+        )
     with db.writing(clinic.engine) as connection, pytest.raises(users.AccountError, match="user"):
-        users.add(connection, "admin", "bobsmith", "Bob", "clinician", "bobsmith-password-2026",
-                  temporary=True, now=NOW)
+        users.add(
+            connection,
+            "admin",
+            "bobsmith",
+            "Bob",
+            "clinician",
+            "bobsmith-password-2026",
+            temporary=True,
+            now=NOW,
+        )
 
 
 def test_passwords_are_stored_as_bcrypt_only(clinic) -> None:
@@ -79,8 +99,10 @@ def test_passwords_are_stored_as_bcrypt_only(clinic) -> None:
 def test_enrolment_needs_a_valid_code_and_gives_ten_recovery_codes(clinic) -> None:
     user = _add(clinic)
     secret = totp.new_secret()
-    assert users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, "000000", NOW) \
-        is None or pyotp.TOTP(secret).at(NOW) == "000000"
+    assert (
+        users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, "000000", NOW) is None
+        or pyotp.TOTP(secret).at(NOW) == "000000"
+    )
     with clinic.engine.connect() as connection:
         assert not users.by_id(connection, user.id).enrolled
     secret, codes = _enrol(clinic, user)
@@ -134,16 +156,19 @@ def test_a_recovery_code_works_once(clinic) -> None:
 
 def test_five_failures_lock_for_fifteen_minutes_and_admin_unlocks(clinic) -> None:
     user = _add(clinic)
-    for n in range(4):
+    for _ in range(4):
         assert not users.record_failure(clinic.engine, user, "password", NOW)
         assert user.username in users.login_credentials(clinic.engine, NOW)["usernames"]
     assert users.record_failure(clinic.engine, user, "code", NOW)
     assert user.username not in users.login_credentials(clinic.engine, NOW)["usernames"]
     later = NOW + timedelta(minutes=14)
     assert user.username not in users.login_credentials(clinic.engine, later)["usernames"]
-    assert user.username in users.login_credentials(
-        clinic.engine, NOW + timedelta(minutes=15, seconds=1)
-    )["usernames"]
+    assert (
+        user.username
+        in users.login_credentials(clinic.engine, NOW + timedelta(minutes=15, seconds=1))[
+            "usernames"
+        ]
+    )
     users.unlock(clinic.engine, "admin", user.username, later)
     assert user.username in users.login_credentials(clinic.engine, later)["usernames"]
     assert _actions(clinic).count("signin.failure") == 5
@@ -163,8 +188,9 @@ def test_sessions_expire_when_idle_and_end_on_logout(clinic) -> None:
     user = _add(clinic)
     limits = sessions.Limits(idle=timedelta(minutes=15), absolute=timedelta(hours=12))
     token = sessions.start(clinic.engine, user.id, True, NOW)
-    assert sessions.resume(clinic.engine, token, NOW + timedelta(minutes=10), limits) == \
-        sessions.Session(user.id, True)
+    assert sessions.resume(
+        clinic.engine, token, NOW + timedelta(minutes=10), limits
+    ) == sessions.Session(user.id, True)
     assert sessions.resume(clinic.engine, token, NOW + timedelta(minutes=24), limits) is not None
     assert sessions.resume(clinic.engine, token, NOW + timedelta(minutes=40), limits) is None
     assert sessions.resume(clinic.engine, token, NOW + timedelta(minutes=41), limits) is None
@@ -206,8 +232,9 @@ def test_setup_code_creates_the_first_admin_once(clinic) -> None:
     assert code
     with pytest.raises(users.AccountError, match="not valid"):
         setup.create_first_admin(clinic.engine, "WRONG-CODE", "root", "Root", PASSWORD, NOW)
-    admin = setup.create_first_admin(clinic.engine, code.lower(), "Admin", "Ada Admin",
-                                     PASSWORD, NOW)
+    admin = setup.create_first_admin(
+        clinic.engine, code.lower(), "Admin", "Ada Admin", PASSWORD, NOW
+    )
     assert admin.role is users.Role.ADMIN and admin.username == "admin"
     with pytest.raises(users.AccountError, match="already done"):
         setup.create_first_admin(clinic.engine, code, "second", "Second", PASSWORD, NOW)

@@ -46,8 +46,11 @@ def test_promote_prints_old_and_new(trained_store, capsys) -> None:
 
 
 def test_metrics_table_is_aligned() -> None:
-    metrics = {f"{s}_{m}": 0.5 for s in ("cv", "test")
-               for m in ("accuracy", "f1", "precision", "recall", "roc_auc", "brier")}
+    metrics = {
+        f"{s}_{m}": 0.5
+        for s in ("cv", "test")
+        for m in ("accuracy", "f1", "precision", "recall", "roc_auc", "brier")
+    }
     table = format_metrics({**metrics, "threshold": 0.25}).splitlines()
     assert table[0].split() == ["metric", "cv", "test", "original", "test"]
     assert table[1].split() == ["accuracy", "0.500", "0.500", "0.871"]

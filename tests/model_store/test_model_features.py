@@ -14,8 +14,22 @@ from model_store.schema import CODES, TARGET
 from model_store.train import HYPER_PARAMS
 
 ORIGINAL_INPUTS = [
-    "time", "age", "wtkg", "preanti", "cd40", "dif_cd4", "cd80", "dif_cd8", "karnof", "hemo",
-    "drugs", "race", "gender", "symptom", "treat", "offtrt",
+    "time",
+    "age",
+    "wtkg",
+    "preanti",
+    "cd40",
+    "dif_cd4",
+    "cd80",
+    "dif_cd8",
+    "karnof",
+    "hemo",
+    "drugs",
+    "race",
+    "gender",
+    "symptom",
+    "treat",
+    "offtrt",
 ]
 
 
@@ -47,8 +61,9 @@ def test_first_row_by_hand(data: pd.DataFrame) -> None:
 def test_accepts_columns_in_any_order_and_schema_ordered_arrays(data: pd.DataFrame) -> None:
     raw = data[list(CODES)].head(20)
     expected = ClinicalFeatures().transform(raw)
-    np.testing.assert_array_equal(ClinicalFeatures().transform(raw[list(reversed(CODES))]),
-                                  expected)
+    np.testing.assert_array_equal(
+        ClinicalFeatures().transform(raw[list(reversed(CODES))]), expected
+    )
     np.testing.assert_array_equal(ClinicalFeatures().transform(data.head(20)), expected)
     np.testing.assert_array_equal(ClinicalFeatures().transform(raw.to_numpy()), expected)
 
@@ -78,8 +93,9 @@ def test_trust_list_is_exactly_what_the_fitted_pipeline_needs(data: pd.DataFrame
     skops.io.dump(pipeline, path)
     assert sorted(skops.io.get_untrusted_types(file=path)) == sorted(TRUSTED_TYPES)
     loaded = load_pipeline(path)
-    np.testing.assert_array_equal(loaded.predict_proba(data[list(CODES)]),
-                                  pipeline.predict_proba(data[list(CODES)]))
+    np.testing.assert_array_equal(
+        loaded.predict_proba(data[list(CODES)]), pipeline.predict_proba(data[list(CODES)])
+    )
 
 
 def test_trust_list_matches_the_registered_model_file(trained_store) -> None:

@@ -28,8 +28,10 @@ def model(champion) -> registry.LoadedModel:
 
 
 def _patients(data: pd.DataFrame, n: int) -> list[dict[str, float]]:
-    return [{c: float(v) for c, v in row.items()} for row in data[list(CODES)].head(n).to_dict(
-        "records")]
+    return [
+        {c: float(v) for c, v in row.items()}
+        for row in data[list(CODES)].head(n).to_dict("records")
+    ]
 
 
 def test_load_returns_the_champion_with_its_threshold(model, trained_store) -> None:
@@ -146,8 +148,13 @@ def test_untrusted_type_is_refused_even_if_the_model_whitelists_it(
 ) -> None:
     evil = _small_pipeline(data, ("evil", FunctionTransformer(func=os.system)))
     crafted_list = [*TRUSTED_TYPES, "posix.system"]
-    _register(empty_store, evil, serialization_format="skops", skops_trusted_types=crafted_list,
-              metadata={"threshold": 0.5})
+    _register(
+        empty_store,
+        evil,
+        serialization_format="skops",
+        skops_trusted_types=crafted_list,
+        metadata={"threshold": 0.5},
+    )
 
     with pytest.raises(registry.UntrustedModel, match="posix.system") as raised:
         registry.load()
@@ -159,15 +166,23 @@ def test_untrusted_type_is_refused_even_if_the_model_whitelists_it(
 
 
 def test_pickled_model_is_refused(empty_store, data: pd.DataFrame) -> None:
-    _register(empty_store, _small_pipeline(data), serialization_format="pickle",
-              metadata={"threshold": 0.5})
+    _register(
+        empty_store,
+        _small_pipeline(data),
+        serialization_format="pickle",
+        metadata={"threshold": 0.5},
+    )
     with pytest.raises(registry.UntrustedModel, match="not saved in the skops format"):
         registry.load()
 
 
 def test_model_without_threshold_is_unavailable(empty_store, data: pd.DataFrame) -> None:
-    _register(empty_store, _small_pipeline(data), serialization_format="skops",
-              skops_trusted_types=list(TRUSTED_TYPES))
+    _register(
+        empty_store,
+        _small_pipeline(data),
+        serialization_format="skops",
+        skops_trusted_types=list(TRUSTED_TYPES),
+    )
     with pytest.raises(registry.ModelUnavailable, match="no decision threshold"):
         registry.load()
 

@@ -46,8 +46,9 @@ def _wait_until_ready(server: subprocess.Popen, url: str, log: Path) -> None:
     pytest.fail(f"mlflow models serve not ready after {STARTUP_TIMEOUT}s:\n{log.read_text()}")
 
 
-def test_served_model_matches_loaded_model(trained_store: Path, data: pd.DataFrame,
-                                           tmp_path: Path) -> None:
+def test_served_model_matches_loaded_model(
+    trained_store: Path, data: pd.DataFrame, tmp_path: Path
+) -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -59,21 +60,39 @@ def test_served_model_matches_loaded_model(trained_store: Path, data: pd.DataFra
     )
     env.pop("MLFLOW_REGISTRY_URI", None)
     command = [
-        sys.executable, "-m", "mlflow", "models", "serve", "-m", "models:/final_model@champion",
-        "--env-manager", "local", "-p", str(port), "-h", "127.0.0.1",
+        sys.executable,
+        "-m",
+        "mlflow",
+        "models",
+        "serve",
+        "-m",
+        "models:/final_model@champion",
+        "--env-manager",
+        "local",
+        "-p",
+        str(port),
+        "-h",
+        "127.0.0.1",
     ]
     log = tmp_path / "serve.log"
     # cwd is outside the project and PYTHONPATH is dropped: the server must import
     # model_store.features from the code logged with the model (code_paths).
     with log.open("w") as out:
-        server = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=out,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+        server = subprocess.Popen(
+            command,
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         _wait_until_ready(server, url, log)
         rows = data.sample(25, random_state=0)
         patients = [_typed(row) for _, row in rows.iterrows()]
-        response = requests.post(f"{url}/invocations", json={"dataframe_records": patients},
-                                 timeout=30)
+        response = requests.post(
+            f"{url}/invocations", json={"dataframe_records": patients}, timeout=30
+        )
         assert response.status_code == 200, response.text
         served = np.asarray(response.json()["predictions"])
         assert served.shape == (25, 2)
@@ -82,12 +101,15 @@ def test_served_model_matches_loaded_model(trained_store: Path, data: pd.DataFra
         model = registry.load()
         local = np.array([model.predict(p).probability for p in patients])
         np.testing.assert_allclose(served[:, 1], local, rtol=0, atol=1e-9)
-        np.testing.assert_allclose(served[:, 1], model.predict_proba(rows[list(CODES)]),
-                                   rtol=0, atol=1e-9)
+        np.testing.assert_allclose(
+            served[:, 1], model.predict_proba(rows[list(CODES)]), rtol=0, atol=1e-9
+        )
 
-        bad = requests.post(f"{url}/invocations",
-                            json={"dataframe_records": [{**patients[0], "karnof": 85}]},
-                            timeout=30)
+        bad = requests.post(
+            f"{url}/invocations",
+            json={"dataframe_records": [{**patients[0], "karnof": 85}]},
+            timeout=30,
+        )
         assert bad.status_code >= 400
         assert "Karnofsky" in bad.text
     finally:

@@ -20,8 +20,18 @@ from model_store.features import RANDOM_STATE, build_pipeline
 from model_store.schema import CODES, TARGET
 
 REQUIRED_METRICS = {
-    "cv_accuracy", "cv_f1", "cv_precision", "cv_recall", "cv_roc_auc", "cv_brier",
-    "test_accuracy", "test_f1", "test_precision", "test_recall", "test_roc_auc", "test_brier",
+    "cv_accuracy",
+    "cv_f1",
+    "cv_precision",
+    "cv_recall",
+    "cv_roc_auc",
+    "cv_brier",
+    "test_accuracy",
+    "test_f1",
+    "test_precision",
+    "test_recall",
+    "test_roc_auc",
+    "test_brier",
     "threshold",
 }
 
@@ -98,8 +108,9 @@ def test_confusion_matrices_and_roc_curves_are_logged(champion_run, tmp_path: Pa
         assert roc["fpr"][0] == 0 and roc["tpr"][-1] == 1 and len(roc["fpr"]) == len(roc["tpr"])
         assert roc["roc_auc"] == pytest.approx(metrics[f"{split}_roc_auc"])
         assert np.trapezoid(roc["tpr"], roc["fpr"]) == pytest.approx(roc["roc_auc"])
-    html = download_artifacts(run_id=run.info.run_id, artifact_path="roc_curve.html",
-                              dst_path=str(tmp_path))
+    html = download_artifacts(
+        run_id=run.info.run_id, artifact_path="roc_curve.html", dst_path=str(tmp_path)
+    )
     assert "plotly" in Path(html).read_text()
 
 

@@ -28,8 +28,16 @@ def signed_in_app(tmp_path, monkeypatch, role: str = "clinician") -> AppTest:
     clinic = runtime.start(config.load())
     now = datetime.now(UTC)
     with db.writing(clinic.engine) as connection:
-        user = users.add(connection, "test", "carla", "Carla", role,
-                         "seven blue doors on a wet street", temporary=False, now=now)
+        user = users.add(
+            connection,
+            "test",
+            "carla",
+            "Carla",
+            role,
+            "seven blue doors on a wet street",
+            temporary=False,
+            now=now,
+        )
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.session_state["auth.token"] = sessions.start(clinic.engine, user.id, True, now)
     clinic.engine.dispose()
