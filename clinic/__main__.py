@@ -7,7 +7,7 @@ import getpass
 import sys
 from datetime import UTC, datetime
 
-from clinic import audit, config, db, runtime, setup, users
+from clinic import audit, config, db, rotation, runtime, setup, users
 from clinic.db import StorageUnavailable
 from clinic.users import AccountError, Role
 from clinic.vault import VaultError, generate_keyring
@@ -20,6 +20,26 @@ def _keys_new(_: argparse.Namespace) -> int:
     """Print fresh key settings for secrets.toml or the environment (never written to disk)."""
     for name, value in generate_keyring().to_settings().items():
         print(f'{name} = "{value}"')
+    return 0
+
+
+def _keys_rotate(_: argparse.Namespace) -> int:
+    """Re-encrypt everything under a new key and retire the old ones (restart the app after)."""
+    cfg = config.load()
+    from_file = not cfg.encryption_keys
+    if from_file:
+        if not cfg.key_file.exists():
+            runtime.start(cfg)
+        rotation.add_key_to_file(cfg.key_file)
+    clinic = runtime.start(cfg)
+    rewritten, retired = rotation.reencrypt(clinic.engine, clinic.vault, CONSOLE, datetime.now(UTC))
+    print(f"Re-encrypted {rewritten} values under key {clinic.vault.active_kid!r}.")
+    if from_file:
+        rotation.drop_from_key_file(cfg.key_file, retired)
+        print(f"Retired keys {retired} were removed from {cfg.key_file}.")
+    elif retired:
+        print(f"Remove {retired} from CLINIC_ENCRYPTION_KEYS; nothing is encrypted with them.")
+    print("Restart the app so that it reads the new key.")
     return 0
 
 
@@ -111,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         dest="keys_command", required=True
     )
     keys.add_parser("new", help=_keys_new.__doc__).set_defaults(run=_keys_new)
+    keys.add_parser("rotate", help=_keys_rotate.__doc__).set_defaults(run=_keys_rotate)
     commands.add_parser("check", help=_check.__doc__).set_defaults(run=_check)
     audit_commands = commands.add_parser("audit", help="the audit trail").add_subparsers(
         dest="audit_command", required=True

@@ -10,6 +10,7 @@ from clinic import db
 from clinic.config import Config
 from clinic.tables import vault_keys
 from clinic.vault import (
+    INDEX_KID,
     KeyMismatch,
     KeyMissing,
     Keyring,
@@ -57,10 +58,14 @@ def _known_keys(connection: Connection) -> dict[str, tuple[str, str]]:
 
 
 def _reconcile(engine: Engine, keyring: Keyring) -> None:
-    """Fail on a wrong or missing key; remember configured keys the database has not seen."""
+    """Fail on a wrong or missing key; remember the active and index keys if new.
+
+    Older configured keys are only there to read: the database asks for exactly the keys that
+    were active and are not yet retired by `python -m clinic keys rotate`."""
     with db.writing(engine) as connection:
         known = _known_keys(connection)
         configured = keyring.check_values()
+        in_use = {kid: configured[kid] for kid in (keyring.active, INDEX_KID)}
         for kid, (purpose, check) in known.items():
             if kid not in configured:
                 raise KeyMissing(
@@ -75,7 +80,7 @@ def _reconcile(engine: Engine, keyring: Keyring) -> None:
         now = datetime.now(UTC)
         new = [
             {"kid": kid, "purpose": purpose, "check_value": check, "created_at": now}
-            for kid, (purpose, check) in configured.items()
+            for kid, (purpose, check) in in_use.items()
             if kid not in known
         ]
         if new:

@@ -226,7 +226,7 @@ def confirm_enrolment(
             update(users)
             .where(users.c.id == user.id)
             .values(
-                totp_secret_enc=vault.encrypt(secret, _totp_context(user.id)),
+                totp_secret_enc=vault.encrypt(secret, totp_context(user.id)),
                 totp_enrolled_at=now,
                 last_totp_step=step,
                 failed_attempts=0,
@@ -238,7 +238,7 @@ def confirm_enrolment(
     return codes
 
 
-def _totp_context(user_id: int) -> str:
+def totp_context(user_id: int) -> str:
     return f"users.totp_secret:{user_id}"
 
 
@@ -253,7 +253,7 @@ def verify_second_factor(
     accepted = False
     with db.writing(engine) as connection:
         row = connection.execute(select(users.c.totp_secret_enc).where(users.c.id == user.id)).one()
-        secret = vault.decrypt(row.totp_secret_enc, _totp_context(user.id))
+        secret = vault.decrypt(row.totp_secret_enc, totp_context(user.id))
         step = totp.matching_step(secret, code, now)
         if step is not None:
             accepted = (

@@ -166,3 +166,18 @@ def describe_range(f: Field, bounds: tuple[float, float]) -> str:
 
 def _fmt(value: float) -> str:
     return f"{value:g}" if value != int(value) else str(int(value))
+
+
+def markdown_table() -> str:
+    """The README's table of fields, rendered from FIELDS (a test keeps the README in step)."""
+    rows = [
+        "| code | label | unit | accepted | seen in training | values |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in FIELDS:
+        values = "; ".join(f"{k} = {v}" for k, v in f.choices.items()) if f.choices else ""
+        rows.append(
+            f"| `{f.code}` | {f.label} | {f.unit} | {describe_range(f, f.valid_range)} "
+            f"| {describe_range(f, f.training_range)} | {values} |"
+        )
+    return "\n".join(rows)

@@ -1,0 +1,105 @@
+"""Key rotation: re-encrypt every stored identifier and authenticator key under the active key,
+then retire the keys nothing uses any more. One transaction, audited."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, delete, select, update
+
+from clinic import audit, db, patients, users
+from clinic.tables import patients as patients_table
+from clinic.tables import users as users_table
+from clinic.tables import vault_keys
+from clinic.vault import Keyring, Vault, generate_keyring, key_id, read_key_file
+
+
+def _replace_key_file(path: Path, keyring: Keyring) -> None:
+    temporary = path.with_suffix(".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(keyring.to_settings(), fh, indent=2)
+        fh.flush()
+        os.fsync(fh.fileno())
+    temporary.replace(path)
+
+
+def add_key_to_file(path: Path) -> str:
+    """Put a new data key first in the key file (old ones stay, to decrypt until re-encrypted);
+    its id."""
+    keyring, fresh = read_key_file(path), generate_keyring()
+    _replace_key_file(
+        path,
+        dataclasses.replace(
+            keyring, data_keys={**fresh.data_keys, **keyring.data_keys}, active=fresh.active
+        ),
+    )
+    return fresh.active
+
+
+def drop_from_key_file(path: Path, retired: list[str]) -> None:
+    """Forget retired keys' material, once nothing is encrypted with them."""
+    keyring = read_key_file(path)
+    kept = {kid: key for kid, key in keyring.data_keys.items() if kid not in retired}
+    _replace_key_file(path, dataclasses.replace(keyring, data_keys=kept))
+
+
+def reencrypt(engine: Engine, vault: Vault, actor: str, now: datetime) -> tuple[int, list[str]]:
+    """(ciphertexts rewritten, key ids retired): everything ends up under the active key."""
+    rewritten = 0
+    with db.writing(engine) as connection:
+        rows = connection.execute(
+            select(
+                patients_table.c.id,
+                patients_table.c.full_name_enc,
+                patients_table.c.national_id_enc,
+            )
+        )
+        for row in rows.all():
+            values = {}
+            for column in ("full_name", "national_id"):
+                blob = row._mapping[f"{column}_enc"]
+                if key_id(blob) != vault.active_kid:
+                    context = patients.context(column, row.id)
+                    values[f"{column}_enc"] = vault.encrypt(vault.decrypt(blob, context), context)
+            if values:
+                rewritten += len(values)
+                connection.execute(
+                    update(patients_table).where(patients_table.c.id == row.id).values(**values)
+                )
+        secrets = connection.execute(
+            select(users_table.c.id, users_table.c.totp_secret_enc).where(
+                users_table.c.totp_secret_enc.is_not(None)
+            )
+        )
+        for row in secrets.all():
+            if key_id(row.totp_secret_enc) != vault.active_kid:
+                context = users.totp_context(row.id)
+                plain = vault.decrypt(row.totp_secret_enc, context)
+                connection.execute(
+                    update(users_table)
+                    .where(users_table.c.id == row.id)
+                    .values(totp_secret_enc=vault.encrypt(plain, context))
+                )
+                rewritten += 1
+        retired = list(
+            connection.execute(
+                select(vault_keys.c.kid)
+                .where(vault_keys.c.purpose == "data")
+                .where(vault_keys.c.kid != vault.active_kid)
+            ).scalars()
+        )
+        connection.execute(delete(vault_keys).where(vault_keys.c.kid.in_(retired)))
+        audit.record(
+            connection,
+            actor,
+            "keys.rotate",
+            target=vault.active_kid,
+            details={"rewritten": rewritten, "retired": retired},
+            at=now,
+        )
+    return rewritten, retired
