@@ -11,8 +11,20 @@ from clinic import db, users
 from clinic.users import AccountError, Role
 from components.guard import require
 
+FLASH = "users.done"
+
 clinic, admin = require("users")
 st.title("Users")
+if message := st.session_state.pop(FLASH, None):
+    st.success(message)
+
+
+def done(message: str) -> None:
+    """Show `message` after a rerun, so the table above reflects the change."""
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
 if clinic.key_notice:
     st.info(clinic.key_notice, icon=":material/key:")
 now = datetime.now(UTC)
@@ -51,15 +63,13 @@ with st.form("add_user", clear_on_submit=True):
 if add:
     try:
         with db.writing(clinic.engine) as connection:
-            users.add(
+            added = users.add(
                 connection, admin.username, username, name, role, password, temporary=True, now=now
             )
-        st.success(
-            f"User {username.strip().lower()} added. They set up two-step verification "
-            "when they first sign in."
-        )
     except AccountError as exc:
         st.error(str(exc))
+    else:
+        done(f"User {added.username} added. They set up two-step verification at first sign-in.")
 
 st.subheader("Manage a user")
 others = [u.username for u in accounts if u.username != admin.username]
@@ -71,25 +81,25 @@ actions = st.columns(5)
 try:
     if actions[0].button("Unlock"):
         users.unlock(clinic.engine, admin.username, target, now)
-        st.success(f"{target} unlocked.")
+        done(f"{target} unlocked.")
     if actions[1].button("Reset two-step", help="They enrol an authenticator app again."):
         users.reset_mfa(clinic.engine, admin.username, target, now)
-        st.success(f"{target} will set up two-step verification at next sign-in.")
+        done(f"{target} will set up two-step verification at next sign-in.")
     if actions[2].button("Disable"):
         users.disable(clinic.engine, admin.username, target, now)
-        st.success(f"{target} disabled and signed out.")
+        done(f"{target} disabled and signed out.")
     if actions[3].button("Enable"):
         users.enable(clinic.engine, admin.username, target, now)
-        st.success(f"{target} enabled.")
+        done(f"{target} enabled.")
     with actions[4].popover("Change role"):
         new_role = st.selectbox("New role", list(Role), format_func=lambda r: r.value.capitalize())
         if st.button("Apply role"):
             users.set_role(clinic.engine, admin.username, target, new_role, now)
-            st.success(f"{target} is now {new_role.value}.")
+            done(f"{target} is now {new_role.value}.")
     with st.expander("Set a temporary password"):
         temporary = st.text_input("Temporary password for the user", type="password")
         if st.button("Set temporary password"):
             users.reset_password(clinic.engine, admin.username, target, temporary, now)
-            st.success(f"{target} must change this password at next sign-in.")
+            done(f"{target} must change this password at next sign-in.")
 except AccountError as exc:
     st.error(str(exc))
