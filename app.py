@@ -3,6 +3,7 @@ open. The navigation is always built, so the pages/ folder is never listed to a 
 
 import streamlit as st
 
+from clinic.db import StorageUnavailable
 from components import auth
 from components.navigation import PAGES
 from components.services import clinic_or_stop
@@ -10,13 +11,25 @@ from components.services import clinic_or_stop
 st.set_page_config(page_title="HIV/AIDS risk · clinic dashboard", page_icon="🩺", layout="wide")
 
 clinic = clinic_or_stop()
-user = auth.signed_in(clinic)
+try:
+    state = auth.signed_in(clinic)
+except StorageUnavailable as exc:
+    st.error(str(exc), icon=":material/database_off:")
+    st.stop()
 
-if user is None:
+if state is None:
     sign_in = st.Page(lambda: auth.sign_in_page(clinic), title="Sign in", url_path="sign-in")
     st.navigation([sign_in], position="hidden").run()
 else:
-    auth.remember_browser(clinic)
+    user = state.user
+    if state.degraded:
+        st.warning(
+            "The database is unavailable: keep working on the form, but nothing can be stored "
+            "until it is back.",
+            icon=":material/database_off:",
+        )
+    else:
+        auth.remember_browser(clinic)
     with st.sidebar:
         st.markdown(f"**{user.display_name}**  \n{user.role.value.capitalize()}")
         st.button("Log out", on_click=auth.log_out, args=(clinic,), icon=":material/logout:")

@@ -8,6 +8,7 @@ random token whose hash the database knows; logout and resets end it there.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import secrets
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import segno
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from clinic import sessions, setup, totp, users
+from clinic import db, sessions, setup, totp, users
 from clinic.runtime import Clinic
 from clinic.users import AccountError, User
 
@@ -27,6 +28,7 @@ TOKEN = "auth.token"  # noqa: S105 - a session-state key, not a secret
 ENROL_SECRET = "auth.enrol_secret"  # noqa: S105 - a session-state key
 NEW_CODES = "auth.recovery_codes"
 NOTICE = "auth.notice"
+LAST_CHECK = "auth.last_check"
 _DISABLED_COOKIE_KEY = secrets.token_hex(32)
 SIGN_IN_FAILED = (
     "Username or password is incorrect. After five failed attempts an account is locked for "
@@ -39,6 +41,9 @@ class Current:
     token: str
     verified: bool
     user: User
+    degraded: bool = False
+    """True when the database could not be asked and this run relies on the last check made in
+    this same browser session (so typing can go on during a short outage; nothing is stored)."""
 
 
 def _now() -> datetime:
@@ -50,20 +55,29 @@ def current(clinic: Clinic) -> Current | None:
     token = st.session_state.get(TOKEN) or st.context.cookies.get(COOKIE)
     if not isinstance(token, str) or not token:
         return None
-    session = sessions.resume(clinic.engine, token, _now(), clinic.config.session_limits)
-    if session is None:
-        st.session_state.pop(TOKEN, None)
-        return None
-    with clinic.engine.connect() as connection:
-        user = users.by_id(connection, session.user_id)
+    try:
+        session = sessions.resume(clinic.engine, token, _now(), clinic.config.session_limits)
+        if session is None:
+            st.session_state.pop(TOKEN, None)
+            return None
+        with clinic.engine.connect() as connection:
+            user = users.by_id(connection, session.user_id)
+    except db.OUTAGES as exc:
+        last = st.session_state.get(LAST_CHECK)
+        if last and last.token == token:
+            return dataclasses.replace(last, degraded=True)
+        raise db.StorageUnavailable(
+            "The database is unavailable, so nobody can sign in right now. Try again shortly."
+        ) from exc
     if user is None or user.disabled:
         return None
     st.session_state[TOKEN] = token
-    return Current(token, session.mfa_verified, user)
+    st.session_state[LAST_CHECK] = Current(token, session.mfa_verified, user)
+    return st.session_state[LAST_CHECK]
 
 
-def signed_in(clinic: Clinic) -> User | None:
-    """The user, if fully signed in: both factors passed, nothing left to do before working."""
+def signed_in(clinic: Clinic) -> Current | None:
+    """The session, if fully signed in: both factors passed, nothing left to do first."""
     state = current(clinic)
     if (
         state
@@ -71,14 +85,14 @@ def signed_in(clinic: Clinic) -> User | None:
         and not state.user.must_change_password
         and NEW_CODES not in st.session_state
     ):
-        return state.user
+        return state
     return None
 
 
 def log_out(clinic: Clinic) -> None:
     if token := st.session_state.get(TOKEN):
         sessions.end(clinic.engine, token, "logout", _now())
-    for key in (TOKEN, ENROL_SECRET, NEW_CODES):
+    for key in (TOKEN, ENROL_SECRET, NEW_CODES, LAST_CHECK):
         st.session_state.pop(key, None)
     st.session_state[NOTICE] = "You are signed out."
 

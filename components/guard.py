@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from clinic.db import StorageUnavailable
 from clinic.runtime import Clinic
 from clinic.users import User
 from components import auth
@@ -19,11 +20,15 @@ def require(page: str) -> tuple[Clinic, User]:
     """The clinic runtime and the signed-in user allowed on `page`; otherwise stop, showing
     nothing of the page."""
     clinic = clinic_or_stop()
-    user = auth.signed_in(clinic)
-    if user is None:
+    try:
+        state = auth.signed_in(clinic)
+    except StorageUnavailable as exc:
+        st.error(str(exc), icon=":material/database_off:")
+        st.stop()
+    if state is None:
         st.warning("Please sign in first: [go to the sign-in page](/).", icon=":material/lock:")
         st.stop()
-    if user.role not in PAGES[page].roles:
+    if state.user.role not in PAGES[page].roles:
         st.error("Your role does not give access to this page.", icon=":material/block:")
         st.stop()
-    return clinic, user
+    return clinic, state.user

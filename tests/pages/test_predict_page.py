@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -115,3 +116,25 @@ def test_without_a_champion_the_page_says_what_to_run(tmp_path, monkeypatch) -> 
     assert "python -m model_store train" in at.warning[0].value
     predict = next(b for b in at.button if b.label == "Predict")
     assert predict.disabled
+
+
+def test_database_outage_keeps_the_form_and_the_retry_goes_through(
+    app: AppTest, champion, tmp_path
+) -> None:
+    _fill(app, MEASUREMENTS)
+    blocker = sqlite3.connect(tmp_path / "clinic.db", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the database: writes time out
+    try:
+        _predict(app)
+        assert "nothing was stored" in app.error[0].value
+        assert not app.metric
+        assert app.text_input(key="patient_form.national_id").value == NATIONAL_ID
+        assert app.number_input(key="patient_form.cd40").value == MEASUREMENTS["cd40"]
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert _stored(tmp_path) == 0
+    _predict(app)
+    assert not app.error
+    assert app.metric[0].value == f"{champion.predict(MEASUREMENTS).probability:.1%}"
+    assert _stored(tmp_path) == 1
