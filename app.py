@@ -3,7 +3,6 @@ open. The navigation is always built, so the pages/ folder is never listed to a 
 
 import streamlit as st
 
-from clinic.db import StorageUnavailable
 from components import auth
 from components.navigation import PAGES
 from components.services import clinic_or_stop
@@ -11,11 +10,7 @@ from components.services import clinic_or_stop
 st.set_page_config(page_title="HIV/AIDS risk · clinic dashboard", page_icon="🩺", layout="wide")
 
 clinic = clinic_or_stop()
-try:
-    state = auth.signed_in(clinic)
-except StorageUnavailable as exc:
-    st.error(str(exc), icon=":material/database_off:")
-    st.stop()
+state = auth.signed_in(clinic)
 
 if state is None:
     sign_in = st.Page(lambda: auth.sign_in_page(clinic), title="Sign in", url_path="sign-in")

@@ -68,7 +68,8 @@ def national_id_problem(raw: str) -> str | None:
 
 def mask_name(name: str) -> str:
     """Initials only: 'María José Ñúñez' -> 'M. J. Ñ.'."""
-    return " ".join(f"{part[0].upper()}." for part in name.split())[:64]
+    initials = (next((c for c in part if c.isalpha()), "") for part in name.split())
+    return " ".join(f"{letter.upper()}." for letter in initials if letter)[:64]
 
 
 def mask_national_id(raw: str) -> str:

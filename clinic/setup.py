@@ -12,6 +12,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from clinic import db, users
 from clinic.tables import setup_codes
+from clinic.tables import users as users_table
 
 CODE_LIFETIME = timedelta(hours=24)
 
@@ -36,7 +37,7 @@ def create_first_admin(
 ) -> users.User:
     """The first administrator, if the setup code is valid and nobody has used one yet."""
     with db.writing(engine) as connection:
-        if connection.execute(select(users.users.c.id).limit(1)).first():
+        if connection.execute(select(users_table.c.id).limit(1)).first():
             raise users.AccountError("Setup is already done: sign in instead.")
         candidates = connection.execute(
             select(setup_codes.c.id, setup_codes.c.code_hash, setup_codes.c.created_at).where(

@@ -77,8 +77,13 @@ def current(clinic: Clinic) -> Current | None:
 
 
 def signed_in(clinic: Clinic) -> Current | None:
-    """The session, if fully signed in: both factors passed, nothing left to do first."""
-    state = current(clinic)
+    """The session, if fully signed in: both factors passed, nothing left to do first.
+    When the database cannot even be asked who this is, say so and stop the page."""
+    try:
+        state = current(clinic)
+    except db.StorageUnavailable as exc:
+        st.error(str(exc), icon=":material/database_off:")
+        st.stop()
     if (
         state
         and state.verified
@@ -122,7 +127,6 @@ def sign_in_page(clinic: Clinic) -> None:
     st.title("Clinic risk dashboard")
     state = current(clinic)
     if state and state.verified:
-        _keep_cookie(clinic, state.token)
         if codes := st.session_state.get(NEW_CODES):
             _show_recovery_codes(codes)
         else:
@@ -130,7 +134,6 @@ def sign_in_page(clinic: Clinic) -> None:
     elif users.count(clinic.engine) == 0:
         _first_run(clinic)
     elif state:
-        _keep_cookie(clinic, state.token)
         _second_factor(clinic, state)
     else:
         _password_step(clinic)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from clinic.db import StorageUnavailable
 from clinic.runtime import Clinic
 from clinic.users import User
 from components import auth
@@ -20,11 +19,7 @@ def require(page: str) -> tuple[Clinic, User]:
     """The clinic runtime and the signed-in user allowed on `page`; otherwise stop, showing
     nothing of the page."""
     clinic = clinic_or_stop()
-    try:
-        state = auth.signed_in(clinic)
-    except StorageUnavailable as exc:
-        st.error(str(exc), icon=":material/database_off:")
-        st.stop()
+    state = auth.signed_in(clinic)
     if state is None:
         st.warning("Please sign in first: [go to the sign-in page](/).", icon=":material/lock:")
         st.stop()

@@ -179,12 +179,20 @@ def sign_in(page, server: Server, account: Account) -> None:
     import pyotp
 
     page.goto(server.url)
+    ready(page)
     box(page, "Username").fill(account.username)
     box(page, "Password").fill(account.password)
     page.get_by_role("button", name="Login").click()
     box(page, "Authentication code").fill(pyotp.TOTP(account.secret).now())
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def ready(page) -> None:
+    """Wait for the sign-in page to settle: streamlit-authenticator mounts a cookie component
+    whose first report reruns the script, and a click made during that rerun can be lost."""
+    page.locator('iframe[title*="CookieManager"]').first.wait_for(state="attached")
+    page.wait_for_timeout(800)
 
 
 def box(page, label: str):

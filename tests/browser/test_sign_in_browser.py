@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, func, select
 
 from clinic.tables import audit_events
-from tests.browser.conftest import box, make_account, sign_in
+from tests.browser.conftest import box, make_account, ready, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -65,6 +65,7 @@ def wait_for(condition, seconds: float = 30) -> None:
 
 
 def password_step(page: Page, username: str, password: str) -> None:
+    ready(page)
     box(page, "Username").fill(username)
     box(page, "Password").fill(password)
     page.get_by_role("button", name="Login").click()

@@ -10,15 +10,19 @@ from clinic.tables import users as users_table
 from tests.pages.test_predict_page import APP, signed_in_app
 
 
+def _add_user(at: AppTest, username: str, password: str) -> AppTest:
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Username"].input(username)
+    inputs["Name"].input("Dora Doc")
+    inputs["Temporary password"].input(password)
+    next(b for b in at.button if b.label == "Add user").click()
+    return at.run()
+
+
 def test_admin_adds_a_user_and_the_table_shows_it(tmp_path, monkeypatch) -> None:
     at = signed_in_app(tmp_path, monkeypatch, role="admin")
     assert at.title[0].value == "Users"
-    inputs = {t.label: t for t in at.text_input}
-    inputs["Username"].input("Dora.Doc")
-    inputs["Name"].input("Dora Doc")
-    inputs["Temporary password"].input("harbour lights at dusk 9")
-    next(b for b in at.button if b.label == "Add user").click()
-    at.run()
+    _add_user(at, "Dora.Doc", "harbour lights at dusk 9")
     assert at.success[0].value.startswith("User dora.doc added")
     assert "dora.doc" in at.dataframe[0].value["username"].tolist()
     with runtime.start(config.load()).engine.connect() as connection:
@@ -30,12 +34,7 @@ def test_admin_adds_a_user_and_the_table_shows_it(tmp_path, monkeypatch) -> None
 
 def test_admin_sees_a_weak_password_refused_with_the_reason(tmp_path, monkeypatch) -> None:
     at = signed_in_app(tmp_path, monkeypatch, role="admin")
-    inputs = {t.label: t for t in at.text_input}
-    inputs["Username"].input("dora")
-    inputs["Name"].input("Dora")
-    inputs["Temporary password"].input("password1234")
-    next(b for b in at.button if b.label == "Add user").click()
-    at.run()
+    _add_user(at, "dora", "password1234")
     assert "common passwords" in at.error[0].value
     assert at.dataframe[0].value["username"].tolist() == ["carla"]
 
