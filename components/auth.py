@@ -103,14 +103,10 @@ def log_out(clinic: Clinic) -> None:
 
 
 def remember_browser(clinic: Clinic) -> None:
-    """Give this browser the session's token (once per run, from app.py), so that a refresh
-    resumes the session."""
-    if token := st.session_state.get(TOKEN):
-        _keep_cookie(clinic, token)
-
-
-def _keep_cookie(clinic: Clinic, token: str) -> None:
-    if st.context.cookies.get(COOKIE) == token:
+    """Give this browser the session's token (once per run, from app.py, after both factors),
+    so that a refresh resumes the session."""
+    token = st.session_state.get(TOKEN)
+    if not token or st.context.cookies.get(COOKIE) == token:
         return
     expires = _now() + clinic.config.session_limits.absolute
     stx.CookieManager(key="clinic_cookies").set(

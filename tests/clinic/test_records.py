@@ -1,0 +1,174 @@
+"""The history's rules on a real database: who sees what, lookup, audited reveal, masked export."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from clinic import audit, db, records, runtime, users
+from clinic.predictions import predict_and_store
+from clinic.records import AccessDenied, Filters
+from clinic.tables import audit_events
+from tests.clinic.test_predictions import MEASUREMENTS
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+PATIENTS = {
+    "ana": [("Zacarías Quiñónez", "9.876.543-2"), ("Eloísa Barragán", "1020304050")],
+    "bruno": [("Tomás Ñañez", "55.666.777")],
+}
+
+
+@pytest.fixture
+def history(config, champion):
+    clinic = runtime.start(config)
+    accounts = {}
+    with db.writing(clinic.engine) as connection:
+        for name, role in [
+            ("ana", "clinician"),
+            ("bruno", "clinician"),
+            ("sara", "supervisor"),
+            ("root", "admin"),
+        ]:
+            accounts[name] = users.add(
+                connection,
+                "t",
+                name,
+                name.capitalize(),
+                role,
+                "seven blue doors on a wet street",
+                temporary=False,
+                now=NOW,
+            )
+    for clinician, people in PATIENTS.items():
+        for full_name, national_id in people:
+            predict_and_store(
+                clinic.engine,
+                clinic.vault,
+                champion,
+                actor=clinician,
+                full_name=full_name,
+                national_id=national_id,
+                measurements=MEASUREMENTS,
+            )
+    return clinic, accounts
+
+
+def test_a_clinician_sees_only_their_own_whatever_the_filter(history) -> None:
+    clinic, accounts = history
+    rows, total = records.page(clinic.engine, accounts["ana"], Filters())
+    assert total == 2 and {r.clinician for r in rows} == {"ana"}
+    crafted = Filters(clinician="bruno")
+    assert records.page(clinic.engine, accounts["ana"], crafted) == ([], 0)
+    bruno_patient = records.find_patient(clinic.engine, clinic.vault, accounts["bruno"], "55666777")
+    assert records.page(clinic.engine, accounts["ana"], Filters(patient_id=bruno_patient)) == (
+        [],
+        0,
+    )
+    assert records.find_patient(clinic.engine, clinic.vault, accounts["ana"], "55666777") is None
+
+
+def test_a_supervisor_sees_everyone_masked(history) -> None:
+    clinic, accounts = history
+    rows, total = records.page(clinic.engine, accounts["sara"], Filters())
+    assert total == 3
+    assert {r.national_id_masked for r in rows} == {"••••5432", "••••4050", "••••6777"}
+    assert {r.name_masked for r in rows} == {"Z. Q.", "E. B.", "T. Ñ."}
+    with pytest.raises(AccessDenied):
+        records.page(clinic.engine, accounts["root"], Filters())
+
+
+def test_pages_split_the_history_without_overlap(history) -> None:
+    clinic, accounts = history
+    first, total = records.page(clinic.engine, accounts["sara"], Filters(), limit=2)
+    second, _ = records.page(clinic.engine, accounts["sara"], Filters(), offset=2, limit=2)
+    assert total == 3 and len(first) == 2 and len(second) == 1
+    assert not {r.id for r in first} & {r.id for r in second}
+
+
+@pytest.mark.parametrize("typed", ["9.876.543-2", "98765432", " 9 876 543 2 "])
+def test_lookup_finds_the_patient_however_punctuated(history, typed) -> None:
+    clinic, accounts = history
+    patient = records.find_patient(clinic.engine, clinic.vault, accounts["sara"], typed)
+    rows, total = records.page(clinic.engine, accounts["sara"], Filters(patient_id=patient))
+    assert total == 1 and rows[0].national_id_masked == "••••5432"
+
+
+def test_reveal_needs_a_supervisor_a_purpose_and_a_reason(history) -> None:
+    clinic, accounts = history
+    record = records.page(clinic.engine, accounts["sara"], Filters())[0][-1]
+    for viewer in ("ana", "root"):
+        with pytest.raises(AccessDenied):
+            records.reveal(
+                clinic.engine,
+                clinic.vault,
+                accounts[viewer],
+                record.id,
+                "treatment",
+                "follow-up call needed",
+                NOW,
+            )
+    with pytest.raises(ValueError, match="at least 10"):
+        records.reveal(
+            clinic.engine, clinic.vault, accounts["sara"], record.id, "treatment", "because", NOW
+        )
+    with pytest.raises(ValueError, match="Purpose"):
+        records.reveal(
+            clinic.engine,
+            clinic.vault,
+            accounts["sara"],
+            record.id,
+            "curiosity",
+            "I would like to know",
+            NOW,
+        )
+    assert "reveal" not in [e["action"] for e in audit.search(clinic.engine)]
+
+    identity = records.reveal(
+        clinic.engine,
+        clinic.vault,
+        accounts["sara"],
+        record.id,
+        "treatment",
+        "Schedule follow-up CD4 test",
+        NOW,
+    )
+    assert (identity.full_name, identity.national_id) == PATIENTS["ana"][0]
+    with clinic.engine.connect() as connection:
+        event = connection.execute(
+            select(audit_events).where(audit_events.c.action == "reveal")
+        ).one()
+    assert event.actor == "sara" and event.target == str(record.id)
+    assert event.details == {"purpose": "treatment", "reason": "Schedule follow-up CD4 test"}
+    assert audit.verify(clinic.engine)[1] is None
+
+
+def test_reveal_refuses_a_reason_that_names_the_patient(history) -> None:
+    clinic, accounts = history
+    record = records.page(clinic.engine, accounts["sara"], Filters())[0][-1]
+    with pytest.raises(ValueError, match="name or ID"):
+        records.reveal(
+            clinic.engine,
+            clinic.vault,
+            accounts["sara"],
+            record.id,
+            "treatment",
+            "calling Quiñónez about results",
+            NOW,
+        )
+    assert "reveal" not in [e["action"] for e in audit.search(clinic.engine)]
+
+
+def test_export_is_masked_audited_and_for_supervisors_only(history) -> None:
+    clinic, accounts = history
+    with pytest.raises(AccessDenied):
+        records.export_csv(clinic.engine, accounts["ana"], Filters(), NOW)
+    text = records.export_csv(clinic.engine, accounts["sara"], Filters(clinician="ana"), NOW)
+    lines = text.strip().splitlines()
+    assert len(lines) == 3 and lines[0].startswith("id,created_at,name_masked")
+    for full_name, national_id in [p for people in PATIENTS.values() for p in people]:
+        assert full_name not in text and national_id not in text
+        assert national_id.replace(".", "").replace("-", "") not in text
+    events = [e for e in audit.search(clinic.engine) if e["action"] == "export"]
+    assert events[0]["actor"] == "sara" and events[0]["details"] == {"rows": 2}
