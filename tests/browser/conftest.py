@@ -182,9 +182,9 @@ def sign_in(page, server: Server, account: Account) -> None:
     ready(page)
     box(page, "Username").fill(account.username)
     box(page, "Password").fill(account.password)
-    page.get_by_role("button", name="Login").click()
+    click(page, "Login")
     box(page, "Authentication code").fill(pyotp.TOTP(account.secret).now())
-    page.get_by_role("button", name="Verify").click()
+    click(page, "Verify")
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
@@ -193,6 +193,18 @@ def ready(page) -> None:
     whose first report reruns the script, and a click made during that rerun can be lost."""
     page.locator('iframe[title*="CookieManager"]').first.wait_for(state="attached")
     page.wait_for_timeout(800)
+    idle(page)
+
+
+def idle(page) -> None:
+    """Wait until no script run is in progress (a click during a run can be swallowed)."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
+
+
+def click(page, name: str) -> None:
+    """Press the button called `name` once the app is idle, as a person would."""
+    idle(page)
+    page.get_by_role("button", name=name).click()
 
 
 def box(page, label: str):

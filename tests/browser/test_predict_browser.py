@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from model_store.schema import FIELDS
-from tests.browser.conftest import box, make_account, sign_in
+from tests.browser.conftest import box, click, make_account, sign_in
 from tests.clinic.test_predictions import MEASUREMENTS
 from tests.support import files_containing
 
@@ -35,7 +35,7 @@ def test_clinician_predicts_and_no_identifier_reaches_disk(page: Page, server, c
     sign_in(page, server, make_account(server, "carla", "clinician"))
     expect(page.get_by_role("heading", name="New prediction")).to_be_visible()
     fill_patient(page, NAME, NATIONAL_ID, MEASUREMENTS)
-    page.get_by_role("button", name="Predict").click()
+    click(page, "Predict")
 
     expected = champion.predict(MEASUREMENTS)
     result = page.get_by_test_id("stMetricValue")

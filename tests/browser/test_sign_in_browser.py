@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, func, select
 
 from clinic.tables import audit_events
-from tests.browser.conftest import box, make_account, ready, sign_in
+from tests.browser.conftest import box, click, make_account, ready, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +68,7 @@ def password_step(page: Page, username: str, password: str) -> None:
     ready(page)
     box(page, "Username").fill(username)
     box(page, "Password").fill(password)
-    page.get_by_role("button", name="Login").click()
+    click(page, "Login")
 
 
 def enrol(page: Page) -> tuple[str, str]:
@@ -77,10 +77,10 @@ def enrol(page: Page) -> tuple[str, str]:
     secret = page.get_by_test_id("stCode").first.inner_text().strip()
     code = pyotp.TOTP(secret).now()
     box(page, "Authentication code").fill(code)
-    page.get_by_role("button", name="Verify").click()
+    click(page, "Verify")
     expect(page.get_by_text("Your recovery codes")).to_be_visible()
     assert len(page.get_by_test_id("stCode").first.inner_text().split()) == 10
-    page.get_by_role("button", name="I have saved my recovery codes").click()
+    click(page, "I have saved my recovery codes")
     return secret, code
 
 
@@ -93,7 +93,7 @@ def test_first_run_admin_enrols_and_creates_a_clinician(page: Page, server) -> N
     box(page, "Your name").fill("Ada Admin")
     box(page, "Password").fill(ADMIN_PASSWORD)
     box(page, "Repeat password").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Create administrator").click()
+    click(page, "Create administrator")
     expect(page.get_by_text("Administrator created")).to_be_visible()
 
     password_step(page, "admin", ADMIN_PASSWORD)
@@ -106,7 +106,7 @@ def test_first_run_admin_enrols_and_creates_a_clinician(page: Page, server) -> N
     box(page, "Username").fill("carla")
     box(page, "Name").fill("Carla Clínica")
     box(page, "Temporary password").fill(TEMPORARY)
-    page.get_by_role("button", name="Add user").click()
+    click(page, "Add user")
     expect(page.get_by_text("User carla added")).to_be_visible()
     assert re.search(r"carla\s+clinician\s+no", cli(server, "users", "list"))
 
@@ -130,7 +130,7 @@ def test_clinician_first_sign_in_refresh_logout_and_replay(page: Page, server) -
     box(page, "Current password").fill(TEMPORARY)
     box(page, "New password").fill(CHOSEN)
     box(page, "Repeat new password").fill(CHOSEN)
-    page.get_by_role("button", name="Change password").click()
+    click(page, "Change password")
     expect(page.get_by_role("heading", name="New prediction")).to_be_visible()
     nav = page.get_by_test_id("stSidebarNav")
     expect(nav).not_to_contain_text("Users")
@@ -139,7 +139,7 @@ def test_clinician_first_sign_in_refresh_logout_and_replay(page: Page, server) -
     page.reload()
     expect(page.get_by_role("heading", name="New prediction")).to_be_visible()
 
-    page.get_by_role("button", name="Log out").click()
+    click(page, "Log out")
     expect(page.get_by_role("button", name="Login")).to_be_visible()
     page.reload()
     expect(page.get_by_role("button", name="Login")).to_be_visible()
@@ -147,10 +147,10 @@ def test_clinician_first_sign_in_refresh_logout_and_replay(page: Page, server) -
 
     password_step(page, "carla", CHOSEN)
     box(page, "Authentication code").fill(enrolment_code)
-    page.get_by_role("button", name="Verify").click()
+    click(page, "Verify")
     expect(page.get_by_text("not valid or was already used")).to_be_visible()
     box(page, "Authentication code").fill(fresh_code(secret, {enrolment_code}))
-    page.get_by_role("button", name="Verify").click()
+    click(page, "Verify")
     expect(page.get_by_role("heading", name="New prediction")).to_be_visible()
 
 
