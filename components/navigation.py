@@ -22,6 +22,7 @@ class PageSpec:
 
 PAGES: dict[str, PageSpec] = {  # in menu order; each role lands on its first page
     "predict": PageSpec("pages/predict.py", "New prediction", ":material/monitor_heart:", CLINICAL),
+    "history": PageSpec("pages/history.py", "History", ":material/history:", CLINICAL),
     "users": PageSpec("pages/users.py", "Users", ":material/group:", frozenset({Role.ADMIN})),
     "audit": PageSpec("pages/audit.py", "Audit trail", ":material/policy:", OVERSIGHT),
     "account": PageSpec("pages/account.py", "My account", ":material/person:", EVERYONE),

@@ -186,6 +186,7 @@ FORBIDDEN = {
     "audit": ["Verify the chain", "Audit trail"],
     "account": ["Recovery codes", "My account"],
     "predict": ["New prediction", "CD4"],
+    "history": ["Find a patient", "Reveal one identity"],
 }
 
 

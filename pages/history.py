@@ -1,0 +1,132 @@
+"""Prediction history: masked lists, patient lookup and timeline; supervisors reveal (audited)
+and export (masked, audited)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, time, timedelta
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from clinic import records
+from clinic.records import Filters, Purpose
+from clinic.risk import RiskBand
+from clinic.users import Role
+from components.guard import require
+
+PAGE_SIZE = 50
+
+clinic, user = require("history")
+supervisor = user.role is Role.SUPERVISOR
+st.title("History")
+st.caption(
+    "All predictions, newest first." if supervisor else "The predictions you made, newest first."
+)
+
+today = datetime.now(UTC).date()
+left, middle, right = st.columns([2, 2, 2])
+period = left.date_input("Dates", (today - timedelta(days=90), today), max_value=today)
+bands = middle.multiselect(
+    "Risk band", [b.value for b in RiskBand], format_func=str.capitalize, placeholder="Any"
+)
+clinician = right.text_input("Clinician (username)") if supervisor else None
+lookup = st.text_input(
+    "Find a patient by national ID",
+    help="Exact match; dots, dashes and spaces are ignored. Opens that patient's timeline.",
+    autocomplete="off",
+)
+
+start, end = period if isinstance(period, tuple) and len(period) == 2 else (period, period)
+patient_id = None
+if lookup.strip():
+    patient_id = records.find_patient(clinic.engine, clinic.vault, user, lookup)
+    if patient_id is None:
+        st.info("No patient with that national ID among the records you can see.")
+        st.stop()
+filters = Filters(
+    since=datetime.combine(start, time.min, UTC) if start and not patient_id else None,
+    until=datetime.combine(end, time.min, UTC) + timedelta(days=1)
+    if end and not patient_id
+    else None,
+    bands=tuple(bands),
+    clinician=(clinician or "").strip().lower() or None,
+    patient_id=patient_id,
+)
+
+number = st.number_input("Page", min_value=1, value=1, step=1)
+rows, total = records.page(
+    clinic.engine, user, filters, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
+)
+table = pd.DataFrame(
+    [dataclasses.asdict(r) for r in rows],
+    columns=[f.name for f in dataclasses.fields(records.Record)],
+)
+st.caption(f"{total} matching predictions · page {number} of {max(1, -(-total // PAGE_SIZE))}.")
+
+if patient_id and rows:
+    timeline = px.line(
+        table.sort_values("created_at"),
+        x="created_at",
+        y="probability",
+        markers=True,
+        color="model_version",
+        labels={"created_at": "Date", "probability": "Predicted risk"},
+        title="This patient's predicted risk over time (colour: model version)",
+    )
+    timeline.update_yaxes(range=[0, 1], tickformat=".0%")
+    st.plotly_chart(timeline)
+
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config={
+        "id": "Record",
+        "created_at": st.column_config.DatetimeColumn("Date (UTC)", format="YYYY-MM-DD HH:mm"),
+        "name_masked": "Name",
+        "national_id_masked": "National ID",
+        "probability": st.column_config.NumberColumn("Risk", format="percent"),
+        "infected": st.column_config.CheckboxColumn("Class: infected"),
+        "risk_band": "Band",
+        "model_version": "Model version",
+        "clinician": "Clinician",
+    },
+)
+
+if not supervisor or not rows:
+    st.stop()
+
+st.subheader("Reveal one identity")
+st.caption(
+    "Shown here once, for the purpose you give; the reveal is written to the audit trail "
+    "before the identity is shown."
+)
+with st.form("reveal", clear_on_submit=True):
+    record_id = st.selectbox("Record", [r.id for r in rows])
+    purpose = st.selectbox("Purpose", list(Purpose), format_func=lambda p: p.value.capitalize())
+    reason = st.text_input("Reason", help="At least 10 characters; no names or IDs.")
+    pressed = st.form_submit_button("Reveal identity")
+if pressed:
+    try:
+        identity = records.reveal(
+            clinic.engine, clinic.vault, user, record_id, purpose, reason, datetime.now(UTC)
+        )
+    except ValueError as exc:
+        st.error(str(exc))
+    else:
+        st.warning(
+            f"Record {record_id}: **{identity.full_name}**, national ID **{identity.national_id}**",
+            icon=":material/visibility:",
+        )
+
+st.subheader("Export")
+if st.button("Prepare CSV of this filter (masked)"):
+    data = records.export_csv(clinic.engine, user, filters, datetime.now(UTC))
+    st.download_button(
+        "Download CSV",
+        data,
+        file_name=f"history-{today}.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
