@@ -10,10 +10,10 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Engine, and_, func, select, true
+from sqlalchemy import ColumnElement, Engine, and_, case, func, select, true
 
 from clinic import audit, db, patients
 from clinic.identity import Identity, normalise_national_id
@@ -194,3 +194,44 @@ def export_csv(engine: Engine, viewer: User, filters: Filters, now: datetime) ->
         record["created_at"] = record["created_at"].isoformat(timespec="seconds")
         writer.writerow(record)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the charts above the list show, aggregated in SQL (no rows are loaded)."""
+
+    per_week: list[tuple[date, int]]
+    per_band: dict[str, int]
+    positive_share_by_version: dict[str, float]
+
+
+def _week(connection_dialect: str):
+    """The Monday of each prediction's week, as each backend spells it."""
+    if connection_dialect == "postgresql":
+        return func.date(func.date_trunc("week", predictions.c.created_at))
+    return func.date(predictions.c.created_at, "weekday 0", "-6 days")
+
+
+def summary(engine: Engine, viewer: User, filters: Filters) -> Summary:
+    where = _where(viewer, filters)
+    with engine.connect() as connection:
+        week = _week(connection.dialect.name).label("week")
+        weeks = connection.execute(
+            select(week, func.count()).where(where).group_by(week).order_by(week)
+        ).all()
+        bands = connection.execute(
+            select(predictions.c.risk_band, func.count())
+            .where(where)
+            .group_by(predictions.c.risk_band)
+        ).all()
+        positive = func.sum(case((predictions.c.infected, 1), else_=0))
+        versions = connection.execute(
+            select(predictions.c.model_version, positive, func.count())
+            .where(where)
+            .group_by(predictions.c.model_version)
+        ).all()
+    return Summary(
+        per_week=[(w if isinstance(w, date) else date.fromisoformat(w), n) for w, n in weeks],
+        per_band={band: n for band, n in bands},
+        positive_share_by_version={v: p / n for v, p, n in versions},
+    )

@@ -55,6 +55,42 @@ filters = Filters(
     patient_id=patient_id,
 )
 
+if not patient_id:
+    overview = records.summary(clinic.engine, user, filters)
+    weekly, banded, by_version = st.columns(3)
+    weekly.plotly_chart(
+        px.bar(
+            pd.DataFrame(overview.per_week, columns=["week", "predictions"]),
+            x="week",
+            y="predictions",
+            title="Predictions per week",
+            height=260,
+        )
+    )
+    banded.plotly_chart(
+        px.bar(
+            pd.DataFrame(
+                [(b.value, overview.per_band.get(b.value, 0)) for b in RiskBand],
+                columns=["band", "predictions"],
+            ),
+            x="band",
+            y="predictions",
+            title="Risk bands",
+            height=260,
+        )
+    )
+    shares = px.bar(
+        pd.DataFrame(
+            sorted(overview.positive_share_by_version.items()), columns=["version", "share"]
+        ),
+        x="version",
+        y="share",
+        title='Share predicted "infected" by model version',
+        height=260,
+    )
+    shares.update_yaxes(range=[0, 1], tickformat=".0%")
+    by_version.plotly_chart(shares)
+
 number = st.number_input("Page", min_value=1, value=1, step=1)
 rows, total = records.page(
     clinic.engine, user, filters, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from clinic import audit, db, records, runtime, users
 from clinic.predictions import predict_and_store
 from clinic.records import AccessDenied, Filters
-from clinic.tables import audit_events
+from clinic.tables import audit_events, predictions
 from tests.clinic.test_predictions import MEASUREMENTS
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -172,3 +172,40 @@ def test_export_is_masked_audited_and_for_supervisors_only(history) -> None:
         assert national_id.replace(".", "").replace("-", "") not in text
     events = [e for e in audit.search(clinic.engine) if e["action"] == "export"]
     assert events[0]["actor"] == "sara" and events[0]["details"] == {"rows": 2}
+
+
+def test_summary_agrees_with_counts_made_from_the_rows(history, champion) -> None:
+    clinic, accounts = history
+    with clinic.engine.begin() as connection:  # spread the records over three weeks
+        for weeks_back, clinician in [(3, "bruno"), (1, "ana")]:
+            first = connection.execute(
+                select(predictions.c.id, predictions.c.created_at)
+                .where(predictions.c.created_by == clinician)
+                .limit(1)
+            ).one()
+            connection.execute(
+                update(predictions)
+                .where(predictions.c.id == first.id)
+                .values(created_at=first.created_at - timedelta(weeks=weeks_back))
+            )
+    for viewer, filters in [
+        ("sara", Filters()),
+        ("ana", Filters()),
+        ("sara", Filters(clinician="bruno")),
+    ]:
+        rows, total = records.page(clinic.engine, accounts[viewer], filters, limit=1000)
+        result = records.summary(clinic.engine, accounts[viewer], filters)
+        assert sum(n for _, n in result.per_week) == total
+        weeks = {}
+        for r in rows:
+            monday = (r.created_at - timedelta(days=r.created_at.weekday())).date()
+            weeks[monday] = weeks.get(monday, 0) + 1
+        assert dict(result.per_week) == weeks
+        if filters == Filters() and viewer == "sara":
+            assert len(weeks) == 3
+        bands = {}
+        for r in rows:
+            bands[r.risk_band] = bands.get(r.risk_band, 0) + 1
+        assert result.per_band == bands
+        share = sum(r.infected for r in rows) / total
+        assert result.positive_share_by_version == {champion.version: pytest.approx(share)}

@@ -57,6 +57,7 @@ def test_supervisor_sees_masked_rows_and_reveals_one_with_a_reason(
     at = _history(tmp_path, monkeypatch, champion, "supervisor")
     table = at.dataframe[0].value
     assert sorted(table["national_id_masked"]) == ["••••5432", "••••6777"]
+    assert len(at.get("plotly_chart")) == 3  # weekly, bands, share by version
     text = _page_text(at)
     for _, full_name, national_id in PEOPLE:
         assert full_name not in text and national_id not in text
