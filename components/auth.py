@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import extra_streamlit_components as stx
 import segno
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -103,18 +103,16 @@ def log_out(clinic: Clinic) -> None:
 
 
 def remember_browser(clinic: Clinic) -> None:
-    """Give this browser the session's token (once per run, from app.py, after both factors),
-    so that a refresh resumes the session."""
+    """Give this browser the session's token (from app.py, after both factors), so that a
+    refresh resumes the session. Written by a one-line script in the page itself rather than a
+    component, whose first report would rerun the script and could swallow the user's click."""
     token = st.session_state.get(TOKEN)
     if not token or st.context.cookies.get(COOKIE) == token:
         return
-    expires = _now() + clinic.config.session_limits.absolute
-    stx.CookieManager(key="clinic_cookies").set(
-        COOKIE,
-        token,
-        key="clinic_cookie_set",
-        expires_at=expires.replace(tzinfo=None),
-        same_site="strict",
+    max_age = int(clinic.config.session_limits.absolute.total_seconds())
+    cookie = f"{COOKIE}={token}; path=/; max-age={max_age}; SameSite=Strict"
+    st.html(
+        f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True
     )
 
 

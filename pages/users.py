@@ -15,12 +15,12 @@ FLASH = "users.done"
 
 clinic, admin = require("users")
 st.title("Users")
-if message := st.session_state.pop(FLASH, None):
+if message := st.session_state.get(FLASH):
     st.success(message)
 
 
 def done(message: str) -> None:
-    """Show `message` after a rerun, so the table above reflects the change."""
+    """Rerun so the table reflects the change; `message` stays until the next change."""
     st.session_state[FLASH] = message
     st.rerun()
 
