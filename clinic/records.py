@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Engine, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Engine, Select, and_, case, func, select, true
 
 from clinic import audit, db, patients
 from clinic.identity import Identity, normalise_national_id
@@ -99,6 +99,16 @@ _COLUMNS = (
 )
 
 
+def _listing(where: ColumnElement[bool]) -> Select:
+    """The masked rows matching `where`, newest first."""
+    return (
+        select(*_COLUMNS)
+        .join(patients_table, patients_table.c.id == predictions.c.patient_id)
+        .where(where)
+        .order_by(predictions.c.created_at.desc(), predictions.c.id.desc())
+    )
+
+
 def page(
     engine: Engine, viewer: User, filters: Filters, *, offset: int = 0, limit: int = 50
 ) -> tuple[list[Record], int]:
@@ -108,14 +118,7 @@ def page(
         total = connection.execute(
             select(func.count()).select_from(predictions).where(where)
         ).scalar_one()
-        rows = connection.execute(
-            select(*_COLUMNS)
-            .join(patients_table, patients_table.c.id == predictions.c.patient_id)
-            .where(where)
-            .order_by(predictions.c.created_at.desc(), predictions.c.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
+        rows = connection.execute(_listing(where).offset(offset).limit(limit))
         return [Record(**row._mapping) for row in rows], total
 
 
@@ -179,12 +182,7 @@ def export_csv(engine: Engine, viewer: User, filters: Filters, now: datetime) ->
     if viewer.role is not Role.SUPERVISOR:
         raise AccessDenied("Only supervisors may export the history.")
     with db.writing(engine) as connection:
-        rows = connection.execute(
-            select(*_COLUMNS)
-            .join(patients_table, patients_table.c.id == predictions.c.patient_id)
-            .where(_where(viewer, filters))
-            .order_by(predictions.c.created_at.desc(), predictions.c.id.desc())
-        ).all()
+        rows = connection.execute(_listing(_where(viewer, filters))).all()
         audit.record(connection, viewer.username, "export", details={"rows": len(rows)}, at=now)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=[c.name for c in _COLUMNS])

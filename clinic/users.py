@@ -72,6 +72,13 @@ def normalise_username(raw: str) -> str:
     return username
 
 
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError as exc:
+        raise AccountError(f"Role must be one of: {', '.join(Role)}.") from exc
+
+
 def by_username(connection: Connection, username: str) -> User | None:
     row = connection.execute(select(users).where(users.c.username == username.lower())).first()
     return _user(row) if row else None
@@ -108,10 +115,7 @@ def add(
     display_name = " ".join(display_name.split())
     if not 1 <= len(display_name) <= 120:
         raise AccountError("Name must be 1 to 120 characters.")
-    try:
-        role = Role(role)
-    except ValueError as exc:
-        raise AccountError(f"Role must be one of: {', '.join(Role)}.") from exc
+    role = _role(role)
     if problem := password_problem(password, username, display_name):
         raise AccountError(problem)
     if by_username(connection, username):
@@ -388,10 +392,7 @@ def enable(engine: Engine, actor: str, username: str, now: datetime) -> User:
 
 
 def set_role(engine: Engine, actor: str, username: str, role: str, now: datetime) -> User:
-    try:
-        role = Role(role)
-    except ValueError as exc:
-        raise AccountError(f"Role must be one of: {', '.join(Role)}.") from exc
+    role = _role(role)
     return _administer(
         engine, actor, username, "user.role", {"role": role.value}, now, end_sessions=True
     )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-
 import pandas as pd
 import streamlit as st
 
 from clinic import audit, users
+from components.dates import utc_range
 from components.guard import require
 
 clinic, user = require("audit")
@@ -17,12 +16,7 @@ people = ["Anyone", *(u.username for u in users.all_users(clinic.engine))]
 left, middle, right = st.columns([1, 2, 2])
 actor = left.selectbox("User", people)
 actions = middle.multiselect("Action", audit.known_actions(clinic.engine), placeholder="Any")
-today = datetime.now(UTC).date()
-period = right.date_input("Dates", (today - timedelta(days=30), today), max_value=today)
-
-start, end = period if isinstance(period, tuple) and len(period) == 2 else (period, period)
-since = datetime.combine(start, time.min, UTC) if start else None
-until = datetime.combine(end, time.min, UTC) + timedelta(days=1) if end else None
+since, until = utc_range(right, days=30)
 events = audit.search(
     clinic.engine,
     actor=None if actor == "Anyone" else actor,

@@ -4,7 +4,7 @@ and export (masked, audited)."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 
 import pandas as pd
 import plotly.express as px
@@ -14,6 +14,7 @@ from clinic import records
 from clinic.records import Filters, Purpose
 from clinic.risk import RiskBand
 from clinic.users import Role
+from components.dates import utc_range
 from components.guard import require
 
 PAGE_SIZE = 50
@@ -27,7 +28,7 @@ st.caption(
 
 today = datetime.now(UTC).date()
 left, middle, right = st.columns([2, 2, 2])
-period = left.date_input("Dates", (today - timedelta(days=90), today), max_value=today)
+since, until = utc_range(left, days=90)
 bands = middle.multiselect(
     "Risk band", [b.value for b in RiskBand], format_func=str.capitalize, placeholder="Any"
 )
@@ -38,7 +39,6 @@ lookup = st.text_input(
     autocomplete="off",
 )
 
-start, end = period if isinstance(period, tuple) and len(period) == 2 else (period, period)
 patient_id = None
 if lookup.strip():
     patient_id = records.find_patient(clinic.engine, clinic.vault, user, lookup)
@@ -46,10 +46,8 @@ if lookup.strip():
         st.info("No patient with that national ID among the records you can see.")
         st.stop()
 filters = Filters(
-    since=datetime.combine(start, time.min, UTC) if start and not patient_id else None,
-    until=datetime.combine(end, time.min, UTC) + timedelta(days=1)
-    if end and not patient_id
-    else None,
+    since=None if patient_id else since,
+    until=None if patient_id else until,
     bands=tuple(bands),
     clinician=(clinician or "").strip().lower() or None,
     patient_id=patient_id,
