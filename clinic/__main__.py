@@ -113,6 +113,46 @@ def _administer(action):
     return run
 
 
+def _demo_data(args: argparse.Namespace) -> int:
+    """Store N fake predictions (invented people, realistic measurements) for trying it out."""
+    # Imported here: they load MLflow and the training data, which the other commands do not need.
+    from clinic import demo
+    from model_store.registry import ModelUnavailable, load
+
+    clinic = runtime.start(config.load())
+    clinicians = args.clinicians or [
+        u.username for u in users.all_users(clinic.engine) if u.role is Role.CLINICIAN
+    ]
+    plan = demo.Plan(
+        n=args.n,
+        clinicians=clinicians or [f"demo.clinician{i:02d}" for i in range(1, 11)],
+        now=datetime.now(UTC),
+        days=args.days,
+        seed=args.seed,
+    )
+    try:
+        if not args.force:
+            demo.refuse_if_real(clinic.engine)
+        model = load()
+    except (demo.RealRecordsPresent, ModelUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Scoring {plan.n} demo predictions with {model.name} version {model.version} for "
+        f"{', '.join(plan.clinicians)} over {plan.days} days."
+    )
+    stored = demo.generate(
+        clinic.engine,
+        clinic.vault,
+        model,
+        plan,
+        actor=CONSOLE,
+        progress=lambda done: print(f"  {done}/{plan.n}", end="\r", flush=True),
+    )
+    print(f"\nStored {stored} demo predictions.")
+    return 0
+
+
 def _setup_code(_: argparse.Namespace) -> int:
     """Print a fresh one-time code for creating the first administrator in the browser."""
     clinic = runtime.start(config.load())
@@ -122,6 +162,13 @@ def _setup_code(_: argparse.Namespace) -> int:
         return 1
     print(f"Setup code: {code}")
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a positive whole number")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,6 +185,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     audit_commands.add_parser("verify", help=_audit_verify.__doc__).set_defaults(run=_audit_verify)
     commands.add_parser("setup-code", help=_setup_code.__doc__).set_defaults(run=_setup_code)
+    demo_data = commands.add_parser("demo-data", help=_demo_data.__doc__)
+    demo_data.add_argument("--n", type=_positive, required=True, help="how many predictions")
+    demo_data.add_argument("--days", type=_positive, default=3 * 365, help="spread over (days)")
+    demo_data.add_argument(
+        "--clinicians",
+        type=lambda text: [users.normalise_username(u) for u in text.split(",") if u.strip()],
+        help="comma-separated usernames (default: every clinician account)",
+    )
+    demo_data.add_argument("--seed", type=int, default=0, help="same seed, same data")
+    demo_data.add_argument(
+        "--force", action="store_true", help="even if the database holds real predictions"
+    )
+    demo_data.set_defaults(run=_demo_data)
     user_commands = commands.add_parser("users", help="accounts").add_subparsers(
         dest="users_command", required=True
     )

@@ -8,7 +8,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -92,3 +96,10 @@ def writing(engine: Engine) -> Iterator[Connection]:
                 yield connection
     except OUTAGES as exc:
         raise StorageUnavailable() from exc
+
+
+def insert_or_merge(connection: Connection, table: Table) -> PostgresqlInsert | SqliteInsert:
+    """An INSERT that can say ON CONFLICT, in the connection's dialect (both spell it alike)."""
+    if connection.dialect.name == "postgresql":
+        return postgresql_insert(table)
+    return sqlite_insert(table)

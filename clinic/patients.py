@@ -6,9 +6,8 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from clinic.db import insert_or_merge
 from clinic.identity import Identity, mask_name, mask_national_id
 from clinic.tables import patients
 from clinic.vault import Vault
@@ -21,18 +20,12 @@ def context(column: str, patient_id: str) -> str:
 
 def upsert(connection: Connection, vault: Vault, identity: Identity, now: datetime) -> str:
     """The patient's id, found by blind index or created; the name on file becomes the latest."""
-    index = vault.blind_index(identity.national_id_normalised)
     new_id = str(uuid.uuid4())
-    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    row = new_row(vault, identity, new_id, now)
+    index = row["national_id_index"]
     connection.execute(
-        dialect_insert(patients)
-        .values(
-            id=new_id,
-            national_id_index=index,
-            national_id_enc=vault.encrypt(identity.national_id, context("national_id", new_id)),
-            created_at=now,
-            **_name_columns(vault, identity, new_id, now),
-        )
+        insert_or_merge(connection, patients)
+        .values(**row)
         .on_conflict_do_nothing(index_elements=["national_id_index"])
     )
     patient_id = connection.execute(
@@ -66,6 +59,17 @@ def decrypt_identity(connection: Connection, vault: Vault, patient_id: str) -> I
         full_name=vault.decrypt(row.full_name_enc, context("full_name", patient_id)),
         national_id=vault.decrypt(row.national_id_enc, context("national_id", patient_id)),
     )
+
+
+def new_row(vault: Vault, identity: Identity, patient_id: str, now: datetime) -> dict:
+    """The columns of a new patient row: identifiers encrypted and bound to the row's id."""
+    return {
+        "id": patient_id,
+        "national_id_index": vault.blind_index(identity.national_id_normalised),
+        "national_id_enc": vault.encrypt(identity.national_id, context("national_id", patient_id)),
+        "created_at": now,
+        **_name_columns(vault, identity, patient_id, now),
+    }
 
 
 def _name_columns(vault: Vault, identity: Identity, patient_id: str, now: datetime) -> dict:

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine, insert
 
-from clinic import audit, db, patients
+from clinic import audit, counts, db, patients
 from clinic.identity import mask_name, mask_national_id
 from clinic.risk import RiskBand, risk_band
 from clinic.tables import predictions
@@ -69,21 +69,22 @@ def predict_and_store(
     band = risk_band(scored.probability, model.threshold)
     with db.writing(engine) as connection:
         patient_id = patients.upsert(connection, vault, identity, now)
+        row = {
+            "patient_id": patient_id,
+            "created_at": now,
+            "created_by": actor,
+            "model_name": model.name,
+            "model_version": model.version,
+            "threshold": model.threshold,
+            "probability": scored.probability,
+            "infected": scored.infected,
+            "risk_band": band.value,
+            "measurements": values,
+        }
         record_id = connection.execute(
-            insert(predictions).returning(predictions.c.id),
-            {
-                "patient_id": patient_id,
-                "created_at": now,
-                "created_by": actor,
-                "model_name": model.name,
-                "model_version": model.version,
-                "threshold": model.threshold,
-                "probability": scored.probability,
-                "infected": scored.infected,
-                "risk_band": band.value,
-                "measurements": values,
-            },
+            insert(predictions).returning(predictions.c.id), row
         ).scalar_one()
+        counts.add(connection, [row])
         audit.record(
             connection,
             actor,

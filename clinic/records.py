@@ -10,15 +10,29 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Engine, Select, and_, case, func, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    DateTime,
+    Engine,
+    Select,
+    Table,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    true,
+)
 
 from clinic import audit, db, patients
 from clinic.identity import Identity, normalise_national_id
 from clinic.tables import patients as patients_table
-from clinic.tables import predictions
+from clinic.tables import prediction_counts, predictions
 from clinic.users import Role, User
 
 MIN_REASON = 10
@@ -38,11 +52,27 @@ class Purpose(StrEnum):
     OTHER = "other"
 
 
+class Order(StrEnum):
+    """How the list is sorted; each has an index so that the first page is cheap."""
+
+    NEWEST = "newest first"
+    OLDEST = "oldest first"
+    RISK = "highest risk first"
+
+
+_ORDER_BY = {
+    Order.NEWEST: (predictions.c.created_at.desc(), predictions.c.id.desc()),
+    Order.OLDEST: (predictions.c.created_at.asc(), predictions.c.id.asc()),
+    Order.RISK: (predictions.c.probability.desc(), predictions.c.id.desc()),
+}
+
+
 @dataclass(frozen=True)
 class Filters:
     since: datetime | None = None
     until: datetime | None = None
     bands: Sequence[str] = ()
+    infected: bool | None = None
     clinician: str | None = None
     model_version: str | None = None
     patient_id: str | None = None
@@ -61,29 +91,77 @@ class Record:
     clinician: str
 
 
-def _scope(viewer: User) -> ColumnElement[bool]:
+def _scope(viewer: User, created_by: ColumnElement[str]) -> ColumnElement[bool]:
     if viewer.role is Role.SUPERVISOR:
         return true()
     if viewer.role is Role.CLINICIAN:
-        return predictions.c.created_by == viewer.username
+        return created_by == viewer.username
     raise AccessDenied("Administrators do not see patient records.")
 
 
+def _conditions(viewer: User, filters: Filters, table: Table) -> list[ColumnElement[bool]]:
+    """What `predictions` and `prediction_counts` filter alike (they share these columns)."""
+    columns = table.c
+    conditions = [_scope(viewer, columns.created_by)]
+    if filters.bands:
+        conditions.append(columns.risk_band.in_(list(filters.bands)))
+    if filters.infected is not None:
+        conditions.append(columns.infected == filters.infected)
+    if filters.clinician:
+        conditions.append(columns.created_by == filters.clinician)
+    if filters.model_version:
+        conditions.append(columns.model_version == filters.model_version)
+    return conditions
+
+
 def _where(viewer: User, filters: Filters) -> ColumnElement[bool]:
-    conditions = [_scope(viewer)]
+    conditions = _conditions(viewer, filters, predictions)
     if filters.since:
         conditions.append(predictions.c.created_at >= filters.since)
     if filters.until:
         conditions.append(predictions.c.created_at < filters.until)
-    if filters.bands:
-        conditions.append(predictions.c.risk_band.in_(list(filters.bands)))
-    if filters.clinician:
-        conditions.append(predictions.c.created_by == filters.clinician)
-    if filters.model_version:
-        conditions.append(predictions.c.model_version == filters.model_version)
     if filters.patient_id:
         conditions.append(predictions.c.patient_id == filters.patient_id)
     return and_(*conditions)
+
+
+def _by_day(filters: Filters) -> bool:
+    """Whether the daily tallies answer exactly: no patient, bounds on UTC midnights."""
+    bounds = [b.astimezone(UTC) for b in (filters.since, filters.until) if b is not None]
+    return filters.patient_id is None and all(b.time() == time.min for b in bounds)
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """Where counts come from: the daily tallies when they are exact, else the rows."""
+
+    table: Table
+    where: ColumnElement[bool]
+    weight: ColumnElement[int]
+    """How many predictions a row stands for: 1 for a prediction, `n` for a tally."""
+    day: ColumnElement
+
+    def total(self, condition: ColumnElement[bool] | None = None) -> ColumnElement[int]:
+        """How many predictions the grouped rows stand for (those meeting `condition`)."""
+        weight = self.weight if condition is None else case((condition, self.weight), else_=0)
+        return func.coalesce(func.sum(weight), 0)
+
+
+def _counted(viewer: User, filters: Filters, dialect: str) -> _Counted:
+    if not _by_day(filters):
+        day = (
+            cast(func.timezone("UTC", predictions.c.created_at), Date)
+            if dialect == "postgresql"
+            else func.date(predictions.c.created_at)
+        )
+        return _Counted(predictions, _where(viewer, filters), literal(1), day)
+    tallies = prediction_counts
+    conditions = _conditions(viewer, filters, tallies)
+    if filters.since:
+        conditions.append(tallies.c.day >= filters.since.astimezone(UTC).date())
+    if filters.until:
+        conditions.append(tallies.c.day < filters.until.astimezone(UTC).date())
+    return _Counted(tallies, and_(*conditions), tallies.c.n, tallies.c.day)
 
 
 _COLUMNS = (
@@ -99,27 +177,49 @@ _COLUMNS = (
 )
 
 
-def _listing(where: ColumnElement[bool]) -> Select:
-    """The masked rows matching `where`, newest first."""
+def _listing(where: ColumnElement[bool], order: Order) -> Select:
+    """The masked rows matching `where`, in `order`."""
     return (
         select(*_COLUMNS)
         .join(patients_table, patients_table.c.id == predictions.c.patient_id)
         .where(where)
-        .order_by(predictions.c.created_at.desc(), predictions.c.id.desc())
+        .order_by(*_ORDER_BY[order])
     )
 
 
 def page(
-    engine: Engine, viewer: User, filters: Filters, *, offset: int = 0, limit: int = 50
+    engine: Engine,
+    viewer: User,
+    filters: Filters,
+    *,
+    order: Order = Order.NEWEST,
+    offset: int = 0,
+    limit: int = 50,
 ) -> tuple[list[Record], int]:
-    """One page of records, newest first, and how many match in all."""
-    where = _where(viewer, filters)
+    """One page of records and how many match in all."""
     with engine.connect() as connection:
+        counted = _counted(viewer, filters, connection.dialect.name)
         total = connection.execute(
-            select(func.count()).select_from(predictions).where(where)
+            select(counted.total()).select_from(counted.table).where(counted.where)
         ).scalar_one()
-        rows = connection.execute(_listing(where).offset(offset).limit(limit))
-        return [Record(**row._mapping) for row in rows], total
+        rows = connection.execute(
+            _listing(_where(viewer, filters), order).offset(offset).limit(limit)
+        )
+        return [Record(**row._mapping) for row in rows], int(total)
+
+
+def choices(engine: Engine, viewer: User) -> tuple[list[str], list[str]]:
+    """The clinicians and model versions in the viewer's records, for the filters' lists."""
+    tallies = prediction_counts.c
+    with engine.connect() as connection:
+
+        def distinct(column: ColumnElement[str]) -> list[str]:
+            query = select(column).where(_scope(viewer, tallies.created_by)).distinct()
+            return list(connection.execute(query).scalars())
+
+        clinicians = sorted(distinct(tallies.created_by))
+        versions = sorted(distinct(tallies.model_version), key=lambda v: (len(v), v))
+    return clinicians, versions
 
 
 def find_patient(engine: Engine, vault, viewer: User, national_id: str) -> str | None:
@@ -182,7 +282,7 @@ def export_csv(engine: Engine, viewer: User, filters: Filters, now: datetime) ->
     if viewer.role is not Role.SUPERVISOR:
         raise AccessDenied("Only supervisors may export the history.")
     with db.writing(engine) as connection:
-        rows = connection.execute(_listing(_where(viewer, filters))).all()
+        rows = connection.execute(_listing(_where(viewer, filters), Order.NEWEST)).all()
         audit.record(connection, viewer.username, "export", details={"rows": len(rows)}, at=now)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=[c.name for c in _COLUMNS])
@@ -203,33 +303,31 @@ class Summary:
     positive_share_by_version: dict[str, float]
 
 
-def _week(connection_dialect: str):
-    """The Monday of each prediction's week, as each backend spells it."""
-    if connection_dialect == "postgresql":
-        return func.date(func.date_trunc("week", predictions.c.created_at))
-    return func.date(predictions.c.created_at, "weekday 0", "-6 days")
+def _week(dialect: str, day: ColumnElement) -> ColumnElement:
+    """The Monday of each day's week, as each backend spells it."""
+    if dialect == "postgresql":
+        return cast(func.date_trunc("week", cast(day, DateTime)), Date)
+    return func.date(day, "weekday 0", "-6 days")
 
 
 def summary(engine: Engine, viewer: User, filters: Filters) -> Summary:
-    where = _where(viewer, filters)
     with engine.connect() as connection:
-        week = _week(connection.dialect.name).label("week")
+        counted = _counted(viewer, filters, connection.dialect.name)
+        columns, where, count = counted.table.c, counted.where, counted.total()
+        week = _week(connection.dialect.name, counted.day).label("week")
         weeks = connection.execute(
-            select(week, func.count()).where(where).group_by(week).order_by(week)
+            select(week, count).where(where).group_by(week).order_by(week)
         ).all()
         bands = connection.execute(
-            select(predictions.c.risk_band, func.count())
-            .where(where)
-            .group_by(predictions.c.risk_band)
+            select(columns.risk_band, count).where(where).group_by(columns.risk_band)
         ).all()
-        positive = func.sum(case((predictions.c.infected, 1), else_=0))
         versions = connection.execute(
-            select(predictions.c.model_version, positive, func.count())
+            select(columns.model_version, counted.total(columns.infected), count)
             .where(where)
-            .group_by(predictions.c.model_version)
+            .group_by(columns.model_version)
         ).all()
     return Summary(
-        per_week=[(w if isinstance(w, date) else date.fromisoformat(w), n) for w, n in weeks],
-        per_band={band: n for band, n in bands},
-        positive_share_by_version={v: p / n for v, p, n in versions},
+        per_week=[(w if isinstance(w, date) else date.fromisoformat(w), int(n)) for w, n in weeks],
+        per_band={band: int(n) for band, n in bands},
+        positive_share_by_version={v: int(p) / int(n) for v, p, n in versions},
     )

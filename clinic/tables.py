@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -85,9 +86,30 @@ predictions = Table(
     Column("infected", Boolean, nullable=False),
     Column("risk_band", String(16), nullable=False),
     Column("measurements", JSON, nullable=False),
+    Column(
+        "source",
+        String(16),
+        nullable=False,
+        server_default="form",
+        comment="how it was entered: form, batch or demo (demo-data refuses if others exist)",
+    ),
     Index("ix_predictions_patient_created", "patient_id", "created_at"),
     Index("ix_predictions_created_at", "created_at"),
     Index("ix_predictions_created_by_created_at", "created_by", "created_at"),
+    Index("ix_predictions_probability", "probability"),
+    Index("ix_predictions_created_by_probability", "created_by", "probability"),
+)
+
+prediction_counts = Table(
+    "prediction_counts",
+    metadata,
+    Column("day", Date, primary_key=True, comment="UTC day of the predictions counted"),
+    Column("created_by", String(64), primary_key=True),
+    Column("model_version", String(32), primary_key=True),
+    Column("risk_band", String(16), primary_key=True),
+    Column("infected", Boolean, primary_key=True),
+    Column("n", BigInteger, nullable=False),
+    comment="daily tallies of predictions, kept in the transaction that stores each one",
 )
 
 vault_keys = Table(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from clinic import audit, db, records, runtime, users
+from clinic import audit, db, demo, records, runtime, users
 from clinic.predictions import predict_and_store
 from clinic.records import AccessDenied, Filters
-from clinic.tables import audit_events, predictions
+from clinic.tables import audit_events
 from tests.clinic.test_predictions import MEASUREMENTS
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -174,38 +175,63 @@ def test_export_is_masked_audited_and_for_supervisors_only(history) -> None:
     assert events[0]["actor"] == "sara" and events[0]["details"] == {"rows": 2}
 
 
-def test_summary_agrees_with_counts_made_from_the_rows(history, champion) -> None:
-    clinic, accounts = history
-    with clinic.engine.begin() as connection:  # spread the records over three weeks
-        for weeks_back, clinician in [(3, "bruno"), (1, "ana")]:
-            first = connection.execute(
-                select(predictions.c.id, predictions.c.created_at)
-                .where(predictions.c.created_by == clinician)
-                .limit(1)
-            ).one()
-            connection.execute(
-                update(predictions)
-                .where(predictions.c.id == first.id)
-                .values(created_at=first.created_at - timedelta(weeks=weeks_back))
-            )
-    for viewer, filters in [
+@pytest.mark.parametrize(
+    ("viewer", "filters"),
+    [
         ("sara", Filters()),
         ("ana", Filters()),
-        ("sara", Filters(clinician="bruno")),
-    ]:
-        rows, total = records.page(clinic.engine, accounts[viewer], filters, limit=1000)
-        result = records.summary(clinic.engine, accounts[viewer], filters)
-        assert sum(n for _, n in result.per_week) == total
-        weeks = {}
-        for r in rows:
-            monday = (r.created_at - timedelta(days=r.created_at.weekday())).date()
-            weeks[monday] = weeks.get(monday, 0) + 1
-        assert dict(result.per_week) == weeks
-        if filters == Filters() and viewer == "sara":
-            assert len(weeks) == 3
-        bands = {}
-        for r in rows:
-            bands[r.risk_band] = bands.get(r.risk_band, 0) + 1
-        assert result.per_band == bands
-        share = sum(r.infected for r in rows) / total
-        assert result.positive_share_by_version == {champion.version: pytest.approx(share)}
+        ("sara", Filters(clinician="bruno", bands=("high", "moderate"))),
+        ("sara", Filters(since=NOW - timedelta(days=20), until=NOW - timedelta(days=3))),
+        ("sara", Filters(since=datetime(2026, 11, 1, tzinfo=UTC), infected=True)),
+        ("ana", Filters(until=datetime(2026, 11, 20, tzinfo=UTC), model_version="1")),
+    ],
+)
+def test_totals_and_charts_agree_with_counts_made_from_the_rows(
+    history, champion, viewer, filters
+) -> None:
+    """Midnight bounds are answered from the daily tallies, others from the rows: both must
+    equal what counting the listed rows by hand gives."""
+    clinic, accounts = history
+    plan = demo.Plan(n=400, clinicians=["ana", "bruno"], now=NOW, days=45, seed=3)
+    demo.generate(clinic.engine, clinic.vault, champion, plan, actor="t")
+    filters = dataclasses.replace(filters, model_version=filters.model_version and champion.version)
+    rows, total = records.page(clinic.engine, accounts[viewer], filters, limit=10_000)
+    result = records.summary(clinic.engine, accounts[viewer], filters)
+    assert total == len(rows) > 0
+    assert all(r.clinician == "ana" for r in rows) or viewer == "sara"
+    weeks: dict = {}
+    for r in rows:
+        monday = (r.created_at - timedelta(days=r.created_at.weekday())).date()
+        weeks[monday] = weeks.get(monday, 0) + 1
+    assert dict(result.per_week) == weeks
+    assert [w for w, _ in result.per_week] == sorted(weeks)
+    bands: dict = {}
+    for r in rows:
+        bands[r.risk_band] = bands.get(r.risk_band, 0) + 1
+    assert result.per_band == bands
+    share = sum(r.infected for r in rows) / total
+    assert result.positive_share_by_version == {champion.version: pytest.approx(share)}
+
+
+def test_the_list_sorts_by_date_either_way_or_by_risk(history, champion) -> None:
+    clinic, accounts = history
+    plan = demo.Plan(n=120, clinicians=["ana"], now=NOW, days=10, seed=4)
+    demo.generate(clinic.engine, clinic.vault, champion, plan, actor="t")
+    listed = {
+        order: records.page(clinic.engine, accounts["sara"], Filters(), order=order, limit=500)[0]
+        for order in records.Order
+    }
+    newest = [(r.created_at, r.id) for r in listed[records.Order.NEWEST]]
+    assert newest == sorted(newest, reverse=True) and len(newest) == 123
+    assert listed[records.Order.OLDEST] == listed[records.Order.NEWEST][::-1]
+    risks = [r.probability for r in listed[records.Order.RISK]]
+    assert risks == sorted(risks, reverse=True) and risks[0] > risks[-1]
+
+
+def test_filter_choices_come_from_the_viewers_own_records(history, champion) -> None:
+    clinic, accounts = history
+    assert records.choices(clinic.engine, accounts["sara"]) == (
+        ["ana", "bruno"],
+        [champion.version],
+    )
+    assert records.choices(clinic.engine, accounts["ana"]) == (["ana"], [champion.version])

@@ -1,0 +1,187 @@
+"""Demo history: fake patients (Faker), real-looking measurements, scored by the real model.
+
+For trying the app out and for measuring it at scale. Identities are invented; measurements are
+rows of the training data with a little noise, scored by the champion, so bands, classes and
+charts look like a clinic's. Everything goes through the vault, the blind index and the daily
+tallies exactly as a clinician's prediction does, in transactions of `CHUNK` predictions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+from faker import Faker
+from sqlalchemy import Connection, Engine, insert, select
+
+from clinic import audit, counts, db
+from clinic.identity import Identity
+from clinic.patients import new_row
+from clinic.risk import risk_band
+from clinic.tables import patients, predictions
+from clinic.vault import Vault
+from model_store.schema import FIELDS
+from model_store.train import load_data
+
+SOURCE = "demo"
+CHUNK = 10_000
+VISITS_PER_PATIENT = 3
+"""On average; each prediction picks its patient at random, so some have one, some many."""
+
+
+class RealRecordsPresent(Exception):
+    """The database holds predictions that did not come from demo-data."""
+
+
+class BatchModel(Protocol):
+    """What scoring many rows needs (model_store.registry.LoadedModel provides it)."""
+
+    name: str
+    version: str
+    threshold: float
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much demo history to make, over which days, for whom; the seed makes it repeatable."""
+
+    n: int
+    clinicians: Sequence[str]
+    now: datetime
+    days: int = 3 * 365
+    seed: int = 0
+
+
+def refuse_if_real(engine: Engine) -> None:
+    """Demo data must not be mixed into a clinic's real history by accident."""
+    with engine.connect() as connection:
+        real = connection.execute(
+            select(predictions.c.id).where(predictions.c.source != SOURCE).limit(1)
+        ).first()
+    if real is not None:
+        raise RealRecordsPresent(
+            "This database holds real predictions; demo data would be mixed into them. "
+            "Use an empty database, or pass --force if that is really what you want."
+        )
+
+
+def generate(
+    engine: Engine,
+    vault: Vault,
+    model: BatchModel,
+    plan: Plan,
+    *,
+    actor: str,
+    progress: Callable[[int], None] = lambda stored: None,
+) -> int:
+    """Store `plan.n` demo predictions; returns how many were stored."""
+    rng = np.random.default_rng(plan.seed)
+    people = _People(rng, plan.seed)
+    measurements = _measurements(rng, plan.n)
+    probabilities = model.predict_proba(measurements)
+    seconds = np.sort(rng.uniform(0, plan.days * 86_400, plan.n))[::-1]
+    who = rng.integers(0, max(1, plan.n // VISITS_PER_PATIENT), plan.n)
+    clinician = rng.integers(0, len(plan.clinicians), plan.n)
+    patient_ids: dict[int, str] = {}
+    records = measurements.to_dict("records")
+    stored = 0
+    for start in range(0, plan.n, CHUNK):
+        rows = []
+        with db.writing(engine) as connection:
+            wanted = {int(w) for w in who[start : start + CHUNK] if int(w) not in patient_ids}
+            patient_ids.update(_add_patients(connection, vault, people, sorted(wanted), plan.now))
+            for i in range(start, min(start + CHUNK, plan.n)):
+                probability = float(probabilities[i])
+                band = risk_band(probability, model.threshold)
+                rows.append(
+                    {
+                        "patient_id": patient_ids[int(who[i])],
+                        "created_at": plan.now - timedelta(seconds=float(seconds[i])),
+                        "created_by": plan.clinicians[int(clinician[i])],
+                        "model_name": model.name,
+                        "model_version": model.version,
+                        "threshold": model.threshold,
+                        "probability": probability,
+                        "infected": probability >= model.threshold,
+                        "risk_band": band.value,
+                        "measurements": records[i],
+                        "source": SOURCE,
+                    }
+                )
+            connection.execute(insert(predictions), rows)
+            counts.add(connection, rows)
+            audit.record(
+                connection,
+                actor,
+                "demo-data",
+                details={"predictions": len(rows), "model_version": model.version},
+                at=plan.now,
+            )
+        stored += len(rows)
+        progress(stored)
+    return stored
+
+
+def _measurements(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    """Training rows drawn at random, measured values nudged (5% of their spread) within the
+    training range, so no two demo patients are the same trial participant."""
+    data = load_data()
+    frame = (
+        data[[f.code for f in FIELDS]].iloc[rng.integers(0, len(data), n)].reset_index(drop=True)
+    )
+    for f in FIELDS:
+        if f.categorical:
+            continue
+        column = frame[f.code].astype(float)
+        noisy = column + rng.normal(0, 0.05 * column.std(), n)
+        noisy = noisy.clip(*f.training_range)
+        frame[f.code] = noisy.round().astype(int) if f.integer else noisy.round(1)
+    return frame
+
+
+class _People:
+    """Invented Colombian-style identities: a first name, two surnames, a cédula number."""
+
+    def __init__(self, rng: np.random.Generator, seed: int) -> None:
+        fake = Faker("es_CO")
+        fake.seed_instance(seed)
+        self._rng = rng
+        self._first = [fake.first_name() for _ in range(500)]
+        self._last = [fake.last_name() for _ in range(800)]
+
+    def invent(self) -> Identity:
+        first = self._first[self._rng.integers(len(self._first))]
+        last = self._last[self._rng.integers(len(self._last))]
+        second = self._last[self._rng.integers(len(self._last))]
+        number = int(self._rng.integers(1_000_000, 1_999_999_999))
+        national_id = f"{number:,}".replace(",", ".") if self._rng.random() < 0.5 else str(number)
+        return Identity(full_name=f"{first} {last} {second}", national_id=national_id)
+
+
+def _add_patients(
+    connection: Connection, vault: Vault, people: _People, wanted: list[int], now: datetime
+) -> dict[int, str]:
+    """New patients for the `wanted` slots; an invented ID that is already on file (a real
+    patient's, or an earlier demo one) is replaced, never linked to."""
+    found: dict[int, str] = {}
+    while missing := [slot for slot in wanted if slot not in found]:
+        candidates = {slot: (str(uuid.uuid4()), people.invent()) for slot in missing}
+        statement = (
+            db.insert_or_merge(connection, patients)
+            .on_conflict_do_nothing(index_elements=["national_id_index"])
+            .returning(patients.c.id)
+        )
+        inserted = set(
+            connection.execute(
+                statement, [new_row(vault, who, pid, now) for pid, who in candidates.values()]
+            ).scalars()
+        )
+        found.update({slot: pid for slot, (pid, _) in candidates.items() if pid in inserted})
+    return found
