@@ -11,13 +11,18 @@ import plotly.express as px
 import streamlit as st
 
 from clinic import records
-from clinic.records import Filters, Purpose
-from clinic.risk import RiskBand
+from clinic.records import Filters, Order, Purpose
+from clinic.risk import RiskBand, class_label
 from clinic.users import Role
 from components.dates import utc_range
 from components.guard import require
 
 PAGE_SIZE = 50
+
+
+def _any(value: str | None) -> str:
+    return "Any" if value is None else value
+
 
 clinic, user = require("history")
 supervisor = user.role is Role.SUPERVISOR
@@ -27,12 +32,23 @@ st.caption(
 )
 
 today = datetime.now(UTC).date()
-left, middle, right = st.columns([2, 2, 2])
-since, until = utc_range(left, days=90)
-bands = middle.multiselect(
+clinicians, versions = records.choices(clinic.engine, user)
+dates, banding, classing = st.columns(3)
+since, until = utc_range(dates, days=90)
+bands = banding.multiselect(
     "Risk band", [b.value for b in RiskBand], format_func=str.capitalize, placeholder="Any"
 )
-clinician = right.text_input("Clinician (username)") if supervisor else None
+infected = classing.selectbox(
+    "Class",
+    [None, True, False],
+    format_func=lambda v: "Any" if v is None else class_label(v).capitalize(),
+)
+versioning, choosing, sorting = st.columns(3)
+version = versioning.selectbox("Model version", [None, *versions], format_func=_any)
+clinician = (
+    choosing.selectbox("Clinician", [None, *clinicians], format_func=_any) if supervisor else None
+)
+order = sorting.selectbox("Sort", list(Order), format_func=lambda o: o.value.capitalize())
 lookup = st.text_input(
     "Find a patient by national ID",
     help="Exact match; dots, dashes and spaces are ignored. Opens that patient's timeline.",
@@ -49,7 +65,9 @@ filters = Filters(
     since=None if patient_id else since,
     until=None if patient_id else until,
     bands=tuple(bands),
-    clinician=(clinician or "").strip().lower() or None,
+    infected=infected,
+    clinician=clinician,
+    model_version=version,
     patient_id=patient_id,
 )
 
@@ -91,13 +109,15 @@ if not patient_id:
 
 number = st.number_input("Page", min_value=1, value=1, step=1)
 rows, total = records.page(
-    clinic.engine, user, filters, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    clinic.engine, user, filters, order=order, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
 )
 table = pd.DataFrame(
     [dataclasses.asdict(r) for r in rows],
     columns=[f.name for f in dataclasses.fields(records.Record)],
 )
-st.caption(f"{total} matching predictions · page {number} of {max(1, -(-total // PAGE_SIZE))}.")
+st.caption(
+    f"{total:,} matching predictions · page {number:,} of {max(1, -(-total // PAGE_SIZE)):,}."
+)
 
 if patient_id and rows:
     timeline = px.line(

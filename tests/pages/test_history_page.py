@@ -101,3 +101,28 @@ def test_lookup_opens_the_patients_timeline(tmp_path, monkeypatch, champion, typ
     at.run()
     assert at.dataframe[0].value["national_id_masked"].tolist() == ["••••5432"]
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_supervisor_filters_by_clinician_class_and_sorts_by_risk(
+    tmp_path, monkeypatch, champion
+) -> None:
+    at = _history(tmp_path, monkeypatch, champion, "supervisor")
+    assert next(s for s in at.selectbox if s.label == "Clinician").options == [
+        "Any",
+        "ana",
+        "bruno",
+    ]
+    next(s for s in at.selectbox if s.label == "Clinician").set_value("ana").run()
+    assert at.dataframe[0].value["clinician"].tolist() == ["ana"]
+    assert any(c.value.startswith("1 matching predictions") for c in at.caption)
+    next(s for s in at.selectbox if s.label == "Class").set_value(
+        not bool(at.dataframe[0].value["infected"].iloc[0])
+    ).run()
+    assert at.dataframe[0].value.empty
+    sort = next(s for s in at.selectbox if s.label == "Sort")
+    assert sort.options == ["Newest first", "Oldest first", "Highest risk first"]
+
+
+def test_clinician_has_no_clinician_filter(tmp_path, monkeypatch, champion) -> None:
+    at = _history(tmp_path, monkeypatch, champion, "clinician")
+    assert [s.label for s in at.selectbox] == ["Class", "Model version", "Sort"]
