@@ -7,13 +7,13 @@ import dataclasses
 from datetime import UTC, datetime
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from clinic import records
 from clinic.records import Filters, Order, Purpose
 from clinic.risk import RiskBand, class_label
 from clinic.users import Role
+from components import history_charts
 from components.dates import utc_range
 from components.guard import require
 
@@ -74,38 +74,9 @@ filters = Filters(
 if not patient_id:
     overview = records.summary(clinic.engine, user, filters)
     weekly, banded, by_version = st.columns(3)
-    weekly.plotly_chart(
-        px.bar(
-            pd.DataFrame(overview.per_week, columns=["week", "predictions"]),
-            x="week",
-            y="predictions",
-            title="Predictions per week",
-            height=260,
-        )
-    )
-    banded.plotly_chart(
-        px.bar(
-            pd.DataFrame(
-                [(b.value, overview.per_band.get(b.value, 0)) for b in RiskBand],
-                columns=["band", "predictions"],
-            ),
-            x="band",
-            y="predictions",
-            title="Risk bands",
-            height=260,
-        )
-    )
-    shares = px.bar(
-        pd.DataFrame(
-            sorted(overview.positive_share_by_version.items()), columns=["version", "share"]
-        ),
-        x="version",
-        y="share",
-        title='Share predicted "infected" by model version',
-        height=260,
-    )
-    shares.update_yaxes(range=[0, 1], tickformat=".0%")
-    by_version.plotly_chart(shares)
+    weekly.plotly_chart(history_charts.per_week(overview.per_week))
+    banded.plotly_chart(history_charts.per_band(overview.per_band))
+    by_version.plotly_chart(history_charts.positive_share(overview.positive_share_by_version))
 
 number = st.number_input("Page", min_value=1, value=1, step=1)
 rows, total = records.page(
@@ -120,17 +91,7 @@ st.caption(
 )
 
 if patient_id and rows:
-    timeline = px.line(
-        table.sort_values("created_at"),
-        x="created_at",
-        y="probability",
-        markers=True,
-        color="model_version",
-        labels={"created_at": "Date", "probability": "Predicted risk"},
-        title="This patient's predicted risk over time (colour: model version)",
-    )
-    timeline.update_yaxes(range=[0, 1], tickformat=".0%")
-    st.plotly_chart(timeline)
+    st.plotly_chart(history_charts.timeline(rows))
 
 st.dataframe(
     table,

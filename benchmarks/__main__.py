@@ -1,0 +1,43 @@
+"""`python -m benchmarks [history]`: measure, print each figure beside its goal, save JSON."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from benchmarks import history
+from benchmarks.report import show
+
+
+def _history(args: argparse.Namespace) -> int:
+    command = "python -m benchmarks history" + (
+        f" --n {args.n}" if args.n != history.DEFAULT_N else ""
+    )
+    clinic = history.prepare(args.n, args.database_url)
+    figures = history.figures(clinic, args.repeat, command)
+    show(
+        "history",
+        figures,
+        {"predictions": f"{args.n:,}", "database": clinic.engine.dialect.name},
+    )
+    return 0 if all(f.met is not False for f in figures) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    commands = parser.add_subparsers(dest="benchmark")
+    run = commands.add_parser("history", help=history.__doc__.splitlines()[0])
+    run.add_argument("--n", type=int, default=history.DEFAULT_N, help="stored predictions")
+    run.add_argument(
+        "--database-url", help="PostgreSQL URL to measure on (default: SQLite in build/)"
+    )
+    run.add_argument("--repeat", type=int, default=30, help="timed runs per figure")
+    run.set_defaults(run=_history)
+    args = parser.parse_args(argv)
+    if args.benchmark is None:  # everything, with defaults
+        args = parser.parse_args(["history", *(argv or [])])
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Timing and reporting: percentiles of repeated calls, one table, one JSON file."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parents[1] / "build" / "benchmarks"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure beside its goal (None when it is for information only)."""
+
+    name: str
+    p50_ms: float
+    p95_ms: float
+    goal_ms: float | None
+    command: str
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.goal_ms is None else self.p95_ms <= self.goal_ms
+
+
+def measure(
+    call: Callable[[], object], *, repeat: int = 20, warmup: int = 2
+) -> tuple[float, float]:
+    """(p50, p95) in milliseconds of `repeat` calls after `warmup` unmeasured ones."""
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    cuts = statistics.quantiles(times, n=20, method="inclusive")
+    return statistics.median(times), cuts[18]
+
+
+def show(title: str, figures: Sequence[Figure], context: dict) -> Path:
+    """Print the table and write `build/benchmarks/<title>.json`; returns the file."""
+    print(f"\n{title}: " + ", ".join(f"{k} {v}" for k, v in context.items()))
+    print(f"{'figure':<52} {'p50 ms':>8} {'p95 ms':>8} {'goal ms':>8} {'p95/goal':>8}  met")
+    for f in figures:
+        goal = f"{f.goal_ms:8.0f}" if f.goal_ms else f"{'-':>8}"
+        ratio = f"{f.p95_ms / f.goal_ms:8.2f}" if f.goal_ms else f"{'-':>8}"
+        met = {True: "yes", False: "NO", None: ""}[f.met]
+        print(f"{f.name:<52} {f.p50_ms:8.1f} {f.p95_ms:8.1f} {goal} {ratio}  {met}")
+    print(f"reproduce: {figures[0].command}" if figures else "")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{title}.json"
+    payload = {"context": context, "figures": [asdict(f) | {"met": f.met} for f in figures]}
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    print(f"written to {path}")
+    return path
