@@ -60,7 +60,7 @@ def timeline(rows: Sequence[Record]) -> go.Figure:
             "title": "This patient's predicted risk over time (colour: model version)",
             "height": 320,
             "margin": _MARGIN,
-            "xaxis": {"title": "Date"},
+            "xaxis": {"title": "Date", "tickformat": "%d %b %Y"},
             "yaxis": {"title": "Predicted risk", "range": [0, 1], "tickformat": ".0%"},
         }
     )

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,14 +137,11 @@ class Account:
     secret: str
 
 
-def make_account(server: Server, username: str, role: str) -> Account:
-    """An enrolled account with a chosen password, written straight into the server's database
-    (same file, same key file) so a test can start at the sign-in form."""
-    from datetime import UTC, datetime, timedelta
-
-    import pyotp
-
-    from clinic import db, runtime, totp, users
+@contextmanager
+def server_clinic(server: Server) -> Iterator:
+    """The clinic layer on the server's own database and key file, as a console command sees
+    it, for setting up what a test starts from."""
+    from clinic import runtime
     from clinic.config import Config
 
     config = Config(
@@ -154,23 +152,38 @@ def make_account(server: Server, username: str, role: str) -> Account:
         index_key=None,
     )
     clinic = runtime.start(config)
+    try:
+        yield clinic
+    finally:
+        clinic.engine.dispose()
+
+
+def make_account(server: Server, username: str, role: str) -> Account:
+    """An enrolled account with a chosen password, written straight into the server's database
+    (same file, same key file) so a test can start at the sign-in form."""
+    from datetime import UTC, datetime, timedelta
+
+    import pyotp
+
+    from clinic import db, totp, users
+
     earlier = datetime.now(UTC) - timedelta(minutes=2)
     password = "seven blue doors on a wet street"
-    with db.writing(clinic.engine) as connection:
-        user = users.add(
-            connection,
-            "test",
-            username,
-            username.capitalize(),
-            role,
-            password,
-            temporary=False,
-            now=earlier,
-        )
-    secret = totp.new_secret()
-    code = pyotp.TOTP(secret).at(earlier)
-    assert users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, code, earlier)
-    clinic.engine.dispose()
+    with server_clinic(server) as clinic:
+        with db.writing(clinic.engine) as connection:
+            user = users.add(
+                connection,
+                "test",
+                username,
+                username.capitalize(),
+                role,
+                password,
+                temporary=False,
+                now=earlier,
+            )
+        secret = totp.new_secret()
+        code = pyotp.TOTP(secret).at(earlier)
+        assert users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, code, earlier)
     return Account(username, password, secret)
 
 
