@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 from clinic.db import insert_or_merge
 from clinic.tables import prediction_counts
 
-KEY = ("day", "created_by", "model_version", "risk_band", "infected")
+KEY = ("day", "model_version", "risk_band", "infected", "created_by")
 
 
 def add(connection: Connection, stored: Iterable[Mapping]) -> None:
@@ -21,10 +21,10 @@ def add(connection: Connection, stored: Iterable[Mapping]) -> None:
     tally = Counter(
         (
             row["created_at"].astimezone(UTC).date(),
-            row["created_by"],
             row["model_version"],
             row["risk_band"],
             row["infected"],
+            row["created_by"],
         )
         for row in stored
     )

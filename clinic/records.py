@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import (
     ColumnElement,
     Date,
-    DateTime,
     Engine,
     Select,
     Table,
@@ -177,12 +177,24 @@ _COLUMNS = (
 )
 
 
-def _listing(where: ColumnElement[bool], order: Order) -> Select:
-    """The masked rows matching `where`, in `order`."""
+def _listing(
+    where: ColumnElement[bool], order: Order, offset: int = 0, limit: int | None = None
+) -> Select:
+    """The masked rows matching `where`, in `order`. The page is chosen on `predictions` alone
+    (its indexes) before joining patients, so a sort or an offset never joins rows it drops."""
+    chosen = (
+        select(predictions.c.id)
+        .where(where)
+        .order_by(*_ORDER_BY[order])
+        .offset(offset)
+        .limit(limit)
+        .subquery()
+    )
     return (
         select(*_COLUMNS)
+        .select_from(chosen)
+        .join(predictions, predictions.c.id == chosen.c.id)
         .join(patients_table, patients_table.c.id == predictions.c.patient_id)
-        .where(where)
         .order_by(*_ORDER_BY[order])
     )
 
@@ -202,9 +214,7 @@ def page(
         total = connection.execute(
             select(counted.total()).select_from(counted.table).where(counted.where)
         ).scalar_one()
-        rows = connection.execute(
-            _listing(_where(viewer, filters), order).offset(offset).limit(limit)
-        )
+        rows = connection.execute(_listing(_where(viewer, filters), order, offset, limit))
         return [Record(**row._mapping) for row in rows], int(total)
 
 
@@ -303,31 +313,27 @@ class Summary:
     positive_share_by_version: dict[str, float]
 
 
-def _week(dialect: str, day: ColumnElement) -> ColumnElement:
-    """The Monday of each day's week, as each backend spells it."""
-    if dialect == "postgresql":
-        return cast(func.date_trunc("week", cast(day, DateTime)), Date)
-    return func.date(day, "weekday 0", "-6 days")
-
-
 def summary(engine: Engine, viewer: User, filters: Filters) -> Summary:
+    """One grouped query (per day, band, version, class), folded here into the three charts."""
     with engine.connect() as connection:
         counted = _counted(viewer, filters, connection.dialect.name)
-        columns, where, count = counted.table.c, counted.where, counted.total()
-        week = _week(connection.dialect.name, counted.day).label("week")
-        weeks = connection.execute(
-            select(week, count).where(where).group_by(week).order_by(week)
+        columns = counted.table.c
+        keys = (counted.day, columns.model_version, columns.risk_band, columns.infected)
+        rows = connection.execute(
+            select(*keys, counted.total()).where(counted.where).group_by(*keys)
         ).all()
-        bands = connection.execute(
-            select(columns.risk_band, count).where(where).group_by(columns.risk_band)
-        ).all()
-        versions = connection.execute(
-            select(columns.model_version, counted.total(columns.infected), count)
-            .where(where)
-            .group_by(columns.model_version)
-        ).all()
+    weeks: Counter[date] = Counter()
+    bands: Counter[str] = Counter()
+    versions: Counter[str] = Counter()
+    positives: Counter[str] = Counter()
+    for day, version, band, infected, n in rows:
+        day = day if isinstance(day, date) else date.fromisoformat(day)
+        weeks[day - timedelta(days=day.weekday())] += int(n)
+        bands[band] += int(n)
+        versions[version] += int(n)
+        positives[version] += int(n) if infected else 0
     return Summary(
-        per_week=[(w if isinstance(w, date) else date.fromisoformat(w), int(n)) for w, n in weeks],
-        per_band={band: int(n) for band, n in bands},
-        positive_share_by_version={v: int(p) / int(n) for v, p, n in versions},
+        per_week=sorted(weeks.items()),
+        per_band=dict(bands),
+        positive_share_by_version={v: positives[v] / n for v, n in versions.items()},
     )

@@ -104,12 +104,14 @@ prediction_counts = Table(
     "prediction_counts",
     metadata,
     Column("day", Date, primary_key=True, comment="UTC day of the predictions counted"),
-    Column("created_by", String(64), primary_key=True),
     Column("model_version", String(32), primary_key=True),
     Column("risk_band", String(16), primary_key=True),
     Column("infected", Boolean, primary_key=True),
+    Column("created_by", String(64), primary_key=True),
     Column("n", BigInteger, nullable=False),
     comment="daily tallies of predictions, kept in the transaction that stores each one",
+    # Key order = the history's GROUP BY; without rowid SQLite stores rows in that order.
+    sqlite_with_rowid=False,
 )
 
 vault_keys = Table(

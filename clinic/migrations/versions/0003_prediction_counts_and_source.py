@@ -37,25 +37,26 @@ def upgrade() -> None:
     op.create_table(
         "prediction_counts",
         sa.Column("day", sa.Date(), nullable=False, comment="UTC day of the predictions counted"),
-        sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("model_version", sa.String(length=32), nullable=False),
         sa.Column("risk_band", sa.String(length=16), nullable=False),
         sa.Column("infected", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
             "day",
-            "created_by",
             "model_version",
             "risk_band",
             "infected",
+            "created_by",
             name=op.f("pk_prediction_counts"),
         ),
         comment="daily tallies of predictions, kept in the transaction that stores each one",
+        sqlite_with_rowid=False,
     )
     day = _DAY[op.get_bind().dialect.name]
     op.execute(
-        "INSERT INTO prediction_counts (day, created_by, model_version, risk_band, infected, n) "
-        f"SELECT {day}, created_by, model_version, risk_band, infected, count(*) "
+        "INSERT INTO prediction_counts (day, model_version, risk_band, infected, created_by, n) "
+        f"SELECT {day}, model_version, risk_band, infected, created_by, count(*) "
         "FROM predictions GROUP BY 1, 2, 3, 4, 5"
     )
 
