@@ -16,7 +16,7 @@ def _history(args: argparse.Namespace) -> int:
     clinic = history.prepare(args.n, args.database_url)
     figures = history.figures(clinic, args.repeat, command)
     show(
-        "history",
+        f"history-{clinic.engine.dialect.name}",
         figures,
         {"predictions": f"{args.n:,}", "database": clinic.engine.dialect.name},
     )

@@ -1,0 +1,32 @@
+"""`python -m benchmarks history` runs from a fresh clone and reports every figure with its goal
+(at a small N: the figures themselves are for the README, not for a test)."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from benchmarks import __main__ as bench
+from benchmarks import history, report
+
+
+def test_history_benchmark_reports_every_figure(tmp_path, monkeypatch, trained_store) -> None:
+    monkeypatch.setattr(history, "HOME", tmp_path / "home")
+    monkeypatch.setattr(report, "RESULTS", tmp_path / "results")
+    for name in ("CLINIC_DATA_DIR", "MLFLOW_TRACKING_URI", "DATABASE_URL"):
+        monkeypatch.setenv(name, "restored after the test")
+    st.cache_resource.clear()
+    try:
+        status = bench.main(["history", "--n", "400", "--repeat", "3"])
+    finally:
+        st.cache_resource.clear()
+    saved = json.loads((tmp_path / "results" / "history-sqlite.json").read_text())
+    assert saved["context"] == {"predictions": "400", "database": "sqlite"}
+    figures = {f["name"]: f for f in saved["figures"]}
+    assert len(figures) == 9
+    assert all(0 < f["p50_ms"] <= f["p95_ms"] for f in figures.values())
+    goals = {name: f["goal_ms"] for name, f in figures.items() if f["goal_ms"]}
+    assert goals["patient lookup: blind index + records (queries)"] == 20
+    assert sum(goal == 150 for goal in goals.values()) == 5
+    assert status == (0 if all(f["met"] for f in figures.values() if f["goal_ms"]) else 1)
