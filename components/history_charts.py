@@ -11,6 +11,8 @@ import plotly.graph_objects as go
 from clinic.records import Record
 from clinic.risk import RiskBand
 
+CONFIG = {"displayModeBar": False}
+"""Small charts: plotly's toolbar would cover their titles."""
 _HEIGHT = 260
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 
@@ -46,7 +48,7 @@ def positive_share(by_version: Mapping[str, float]) -> go.Figure:
     figure = _bars(
         [f"v{v}" for v in versions],
         [by_version[v] for v in versions],
-        'Share predicted "infected" by model version',
+        'Predicted "infected", by model version',
         "share",
     )
     figure.update_yaxes(range=[0, 1], tickformat=".0%")

@@ -28,7 +28,9 @@ clinic, user = require("history")
 supervisor = user.role is Role.SUPERVISOR
 st.title("History")
 st.caption(
-    "All predictions, newest first." if supervisor else "The predictions you made, newest first."
+    "All predictions; names and IDs masked."
+    if supervisor
+    else "The predictions you made; names and IDs masked."
 )
 
 today = datetime.now(UTC).date()
@@ -74,9 +76,12 @@ filters = Filters(
 if not patient_id:
     overview = records.summary(clinic.engine, user, filters)
     weekly, banded, by_version = st.columns(3)
-    weekly.plotly_chart(history_charts.per_week(overview.per_week))
-    banded.plotly_chart(history_charts.per_band(overview.per_band))
-    by_version.plotly_chart(history_charts.positive_share(overview.positive_share_by_version))
+    weekly.plotly_chart(history_charts.per_week(overview.per_week), config=history_charts.CONFIG)
+    banded.plotly_chart(history_charts.per_band(overview.per_band), config=history_charts.CONFIG)
+    by_version.plotly_chart(
+        history_charts.positive_share(overview.positive_share_by_version),
+        config=history_charts.CONFIG,
+    )
 
 number = st.number_input("Page", min_value=1, value=1, step=1)
 rows, total = records.page(
@@ -91,7 +96,7 @@ st.caption(
 )
 
 if patient_id and rows:
-    st.plotly_chart(history_charts.timeline(rows))
+    st.plotly_chart(history_charts.timeline(rows), config=history_charts.CONFIG)
 
 st.dataframe(
     table,
