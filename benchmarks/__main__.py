@@ -7,12 +7,13 @@ import sys
 
 from benchmarks import history
 from benchmarks.report import show
+from model_store.tracking import redact
 
 
 def _history(args: argparse.Namespace) -> int:
-    command = "python -m benchmarks history" + (
-        f" --n {args.n}" if args.n != history.DEFAULT_N else ""
-    )
+    command = "python -m benchmarks history"
+    command += f" --n {args.n}" if args.n != history.DEFAULT_N else ""
+    command += f" --database-url {redact(args.database_url)}" if args.database_url else ""
     clinic = history.prepare(args.n, args.database_url)
     figures = history.figures(clinic, args.repeat, command)
     show(
