@@ -15,6 +15,7 @@ from clinic.risk import RiskBand, risk_band
 from clinic.tables import predictions
 from clinic.validation import extrapolations, validate
 from clinic.vault import Vault
+from model_store.explain import Explanation
 from model_store.registry import Scored
 
 
@@ -26,6 +27,8 @@ class Model(Protocol):
     threshold: float
 
     def predict(self, measurements: Mapping[str, float]) -> Scored: ...
+
+    def explain(self, measurements: Mapping[str, float]) -> Explanation: ...
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class StoredPrediction:
     model_name: str
     model_version: str
     extrapolations: Mapping[str, str]
+    explanation: Explanation
 
 
 def predict_and_store(
@@ -65,6 +69,7 @@ def predict_and_store(
     """
     identity, values = validate(full_name, national_id, measurements)
     scored = model.predict(values)
+    explanation = model.explain(values)
     now = datetime.now(UTC)
     band = risk_band(scored.probability, model.threshold)
     with db.writing(engine) as connection:
@@ -80,6 +85,7 @@ def predict_and_store(
             "infected": scored.infected,
             "risk_band": band.value,
             "measurements": values,
+            "explanation": explanation.to_json(),
         }
         record_id = connection.execute(
             insert(predictions).returning(predictions.c.id), row
@@ -108,4 +114,5 @@ def predict_and_store(
         model_name=model.name,
         model_version=model.version,
         extrapolations=extrapolations(values),
+        explanation=explanation,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -34,6 +34,7 @@ from clinic.identity import Identity, normalise_national_id
 from clinic.tables import patients as patients_table
 from clinic.tables import prediction_counts, predictions
 from clinic.users import Role, User
+from model_store.explain import Explanation
 
 MIN_REASON = 10
 
@@ -245,6 +246,22 @@ def find_patient(engine: Engine, vault, viewer: User, national_id: str) -> str |
             select(predictions.c.id).where(_where(viewer, Filters(patient_id=patient_id))).limit(1)
         ).first()
     return patient_id if visible else None
+
+
+def explanation(
+    engine: Engine, viewer: User, record_id: int
+) -> tuple[Explanation, Mapping[str, float]] | None:
+    """A record's stored explanation and the values it explains, if the viewer may see the
+    record and it has one (demo records do not)."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(predictions.c.explanation, predictions.c.measurements).where(
+                predictions.c.id == record_id, _scope(viewer, predictions.c.created_by)
+            )
+        ).first()
+    if row is None or row.explanation is None:
+        return None
+    return Explanation.from_json(row.explanation), row.measurements
 
 
 def reveal(

@@ -93,6 +93,12 @@ predictions = Table(
         server_default="form",
         comment="how it was entered: form, batch or demo (demo-data refuses if others exist)",
     ),
+    Column(
+        "explanation",
+        JSON,
+        nullable=True,
+        comment="base rate and per-field contributions (model_store.explain); none for demo",
+    ),
     Index("ix_predictions_patient_created", "patient_id", "created_at"),
     Index("ix_predictions_created_at", "created_at"),
     Index("ix_predictions_created_by_created_at", "created_by", "created_at"),

@@ -7,6 +7,7 @@ import streamlit as st
 
 from clinic.predictions import StoredPrediction
 from clinic.risk import RiskBand, class_label
+from components import explanation_chart
 
 BAND_COLOURS = {RiskBand.LOW: "green", RiskBand.MODERATE: "orange", RiskBand.HIGH: "red"}
 BAND_FILL = {RiskBand.LOW: "#d8f0dc", RiskBand.MODERATE: "#fde8c8", RiskBand.HIGH: "#f9d0cc"}
@@ -56,6 +57,7 @@ def risk_card(result: StoredPrediction) -> None:
             f":{BAND_COLOURS[band]}-badge[{band.value.capitalize()} risk]"
         )
         st.plotly_chart(_gauge(result), config={"displayModeBar": False})
+        explanation_chart.show(result.explanation, result.measurements)
         for note in result.extrapolations.values():
             st.warning(note, icon=":material/warning:")
         st.caption(

@@ -19,7 +19,7 @@ from model_store.schema import BY_CODE, CODES
 RANDOM_STATE = 42
 """One seed for every random choice in training, so a re-run gives the same model."""
 
-_DIFFERENCES: dict[str, tuple[str, str]] = {
+DIFFERENCES: dict[str, tuple[str, str]] = {
     "cd420": ("dif_cd4", "cd40"),
     "cd820": ("dif_cd8", "cd80"),
 }
@@ -29,10 +29,10 @@ _ORDINAL = "karnof"
 _KARNOF_LEVELS = np.array(sorted(BY_CODE[_ORDINAL].choices or ()), dtype=float)
 
 _INDEX = {code: i for i, code in enumerate(CODES)}
-_DIFF_COLUMNS = [(_INDEX[late], _INDEX[base]) for late, (_, base) in _DIFFERENCES.items()]
+_DIFF_COLUMNS = [(_INDEX[late], _INDEX[base]) for late, (_, base) in DIFFERENCES.items()]
 _ORDINAL_COLUMN = _INDEX[_ORDINAL]
 
-FEATURE_NAMES: tuple[str, ...] = tuple(_DIFFERENCES.get(c, (c,))[0] for c in CODES)
+FEATURE_NAMES: tuple[str, ...] = tuple(DIFFERENCES.get(c, (c,))[0] for c in CODES)
 """The model's inputs in the original project's order: schema order, 20-week counts -> changes."""
 
 

@@ -29,6 +29,7 @@ from skops.io.exceptions import UntrustedTypesFoundException
 from sqlalchemy.exc import SQLAlchemyError
 
 from model_store import settings
+from model_store.explain import Explanation, explain
 from model_store.persistence import load_pipeline
 from model_store.schema import CODES
 from model_store.tracking import connect, redact
@@ -77,6 +78,10 @@ class LoadedModel:
             raise ValueError(f"Missing clinical fields: {', '.join(missing)}") from None
         probability = _one_row_proba(self.pipeline, row)
         return Scored(probability=probability, infected=probability >= self.threshold)
+
+    def explain(self, measurements: Mapping[str, float]) -> Explanation:
+        """Which of the patient's values moved the risk, and how much (exact; see explain)."""
+        return explain(self.pipeline, measurements)
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         """Probability of class 1 (event) for each row of raw schema columns."""

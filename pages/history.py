@@ -13,7 +13,7 @@ from clinic import records
 from clinic.records import Filters, Order, Purpose
 from clinic.risk import RiskBand, class_label
 from clinic.users import Role
-from components import history_charts
+from components import explanation_chart, history_charts
 from components.dates import utc_range
 from components.guard import require
 
@@ -22,6 +22,10 @@ PAGE_SIZE = 50
 
 def _any(value: str | None) -> str:
     return "Any" if value is None else value
+
+
+def _any_record(value: int | None) -> str:
+    return "None" if value is None else f"Record {value}"
 
 
 clinic, user = require("history")
@@ -113,6 +117,16 @@ st.dataframe(
         "clinician": "Clinician",
     },
 )
+
+explained = st.selectbox(
+    "Why this score? Pick a record", [None, *(r.id for r in rows)], format_func=_any_record
+)
+if explained is not None:
+    stored = records.explanation(clinic.engine, user, explained)
+    if stored is None:
+        st.info("No explanation is stored for this record (demo data has none).")
+    else:
+        explanation_chart.show(*stored)
 
 if not supervisor or not rows:
     st.stop()

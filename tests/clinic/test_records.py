@@ -235,3 +235,14 @@ def test_filter_choices_come_from_the_viewers_own_records(history, champion) -> 
         [champion.version],
     )
     assert records.choices(clinic.engine, accounts["ana"]) == (["ana"], [champion.version])
+
+
+def test_explanations_are_stored_and_shown_only_within_scope(history, champion) -> None:
+    clinic, accounts = history
+    rows, _ = records.page(clinic.engine, accounts["sara"], Filters(clinician="bruno"))
+    stored = records.explanation(clinic.engine, accounts["sara"], rows[0].id)
+    assert stored is not None
+    explanation, measurements = stored
+    assert explanation.probability == pytest.approx(rows[0].probability, abs=1e-6)
+    assert explanation.contributions == champion.explain(measurements).contributions
+    assert records.explanation(clinic.engine, accounts["ana"], rows[0].id) is None  # bruno's

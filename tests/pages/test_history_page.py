@@ -126,3 +126,11 @@ def test_supervisor_filters_by_clinician_class_and_sorts_by_risk(
 def test_clinician_has_no_clinician_filter(tmp_path, monkeypatch, champion) -> None:
     at = _history(tmp_path, monkeypatch, champion, "clinician")
     assert [s.label for s in at.selectbox] == ["Class", "Model version", "Sort"]
+
+
+def test_a_records_explanation_can_be_opened_from_the_list(tmp_path, monkeypatch, champion) -> None:
+    at = _history(tmp_path, monkeypatch, champion, "supervisor")
+    record = int(at.dataframe[0].value["id"].iloc[0])
+    next(s for s in at.selectbox if s.label.startswith("Why this score")).set_value(record).run()
+    assert any(m.value == "**Why this score**" for m in at.markdown)
+    assert len(at.get("plotly_chart")) == 4  # three overview charts and the explanation

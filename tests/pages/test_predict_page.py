@@ -96,6 +96,9 @@ def test_a_valid_submission_shows_the_stored_result(app: AppTest, champion, tmp_
     assert f"version {champion.version}" in " ".join(c.value for c in app.caption)
     assert _stored(tmp_path) == 1
     assert NAME not in page_text and NATIONAL_ID not in page_text
+    assert "**Why this score**" in page_text
+    why = app.get("plotly_chart")[1].proto.spec
+    assert "Follow-up time" in why  # the strongest contributions, in clinical words
 
 
 def test_out_of_range_value_names_the_field_and_stores_nothing(app: AppTest, tmp_path) -> None:

@@ -1,0 +1,106 @@
+"""Why the forest said what it said about one patient: exact per-feature contributions.
+
+Each tree's prediction is its root's class-1 share plus the change at every split on the path to
+the patient's leaf; crediting each change to the split's feature and averaging over the trees
+gives contributions that add up exactly to the probability minus the forest's base rate (the
+mean root share). Same numbers as SHAP's "path" attributions (the treeinterpreter method),
+computed in a few milliseconds with no extra dependency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.tree import DecisionTreeClassifier
+
+from model_store.features import DIFFERENCES
+from model_store.schema import BY_CODE, CODES
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Contributions by schema field code; sum(contributions) == probability - base_rate."""
+
+    base_rate: float
+    probability: float
+    contributions: Mapping[str, float]
+
+    def strongest(self, n: int = 8) -> list[tuple[str, float]]:
+        """The `n` fields that moved the risk most, largest effect first."""
+        ranked = sorted(self.contributions.items(), key=lambda item: -abs(item[1]))
+        return [(code, value) for code, value in ranked[:n] if value != 0]
+
+    def to_json(self) -> dict:
+        return {"base_rate": self.base_rate, "contributions": dict(self.contributions)}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> Explanation:
+        contributions = {str(k): float(v) for k, v in data["contributions"].items()}
+        base_rate = float(data["base_rate"])
+        return cls(base_rate, base_rate + sum(contributions.values()), contributions)
+
+
+def explain(pipeline: Pipeline, measurements: Mapping[str, float]) -> Explanation:
+    """The exact contributions of one patient's raw schema values (keyed by field code)."""
+    row = np.array([[float(measurements[code]) for code in CODES]])
+    features = row
+    for _, step in pipeline.steps[:-1]:
+        features = step.transform(features)
+    forest = pipeline.steps[-1][1]
+    if not isinstance(forest, RandomForestClassifier):
+        raise TypeError(f"Explanations need a random forest, not {type(forest).__name__}.")
+    # The trees compare float32 inputs with float64 thresholds, so do the same.
+    x = [float(v) for v in np.asarray(features, dtype=np.float32)[0]]
+    totals = [0.0] * len(CODES)
+    base = 0.0
+    for tree in forest.estimators_:
+        left, right, feature, threshold, share = _walkable(tree)
+        node = 0
+        base += share[0]
+        while left[node] != -1:
+            f = feature[node]
+            child = left[node] if x[f] <= threshold[node] else right[node]
+            totals[f] += share[child] - share[node]
+            node = child
+    n = len(forest.estimators_)
+    contributions = {code: total / n for code, total in zip(CODES, totals, strict=True)}
+    base /= n
+    return Explanation(base, base + sum(contributions.values()), contributions)
+
+
+@cache
+def _walkable(tree: DecisionTreeClassifier) -> tuple[list, list, list, list, list]:
+    """A tree as plain lists (children, split feature and threshold, each node's class-1 share
+    as predict_proba computes it): walking lists in Python beats decision_path's overhead."""
+    t = tree.tree_
+    values = t.value[:, 0, :]
+    totals = values.sum(axis=1)
+    share = values[:, 1] / np.where(totals == 0, 1, totals)
+    return (
+        t.children_left.tolist(),
+        t.children_right.tolist(),
+        t.feature.tolist(),
+        t.threshold.tolist(),
+        share.tolist(),
+    )
+
+
+def describe(code: str, measurements: Mapping[str, float], contribution: float) -> str:
+    """One line in clinical words: 'CD4 at baseline 120 cells/mm3: raises risk'."""
+    f = BY_CODE[code]
+    value = measurements[code]
+    if f.choices is not None:
+        shown = f.choices.get(int(value), str(value)).split(" – ")[0]
+    else:
+        number = f"{value:g}" if not f.integer else f"{int(value)}"
+        shown = f"{number} {f.unit}".strip()
+    if code in DIFFERENCES:  # the model saw the change from baseline: say so
+        change = value - measurements[DIFFERENCES[code][1]]
+        shown += f" (change {change:+g} from baseline)"
+    direction = "raises risk" if contribution > 0 else "lowers risk"
+    return f"{f.label} {shown}: {direction}"
