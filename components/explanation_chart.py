@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import plotly.graph_objects as go
 import streamlit as st
 
+from components import plots
 from model_store.explain import Explanation, describe
 
 RAISES, LOWERS = "#c0392b", "#1e8449"
@@ -38,4 +39,4 @@ def show(explanation: Explanation, measurements: Mapping[str, float]) -> None:
         f"patient's values moved the risk up (red) or down (green); together they make "
         f"{explanation.probability:.1%}. These describe the model, not the disease."
     )
-    st.plotly_chart(figure(explanation, measurements), config={"displayModeBar": False})
+    st.plotly_chart(figure(explanation, measurements), config=plots.CONFIG)

@@ -10,11 +10,9 @@ import plotly.graph_objects as go
 
 from clinic.records import Record
 from clinic.risk import RiskBand
+from components.plots import MARGIN
 
-CONFIG = {"displayModeBar": False}
-"""Small charts: plotly's toolbar would cover their titles."""
 _HEIGHT = 260
-_MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 
 
 def _bars(x: Sequence, y: Sequence, title: str, y_title: str) -> go.Figure:
@@ -23,7 +21,7 @@ def _bars(x: Sequence, y: Sequence, title: str, y_title: str) -> go.Figure:
         layout={
             "title": title,
             "height": _HEIGHT,
-            "margin": _MARGIN,
+            "margin": MARGIN,
             "yaxis": {"title": y_title},
         },
     )
@@ -61,7 +59,7 @@ def timeline(rows: Sequence[Record]) -> go.Figure:
         layout={
             "title": "This patient's predicted risk over time (colour: model version)",
             "height": 320,
-            "margin": _MARGIN,
+            "margin": MARGIN,
             "xaxis": {"title": "Date", "tickformat": "%d %b %Y"},
             "yaxis": {"title": "Predicted risk", "range": [0, 1], "tickformat": ".0%"},
         }

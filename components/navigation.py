@@ -25,5 +25,6 @@ PAGES: dict[str, PageSpec] = {  # in menu order; each role lands on its first pa
     "history": PageSpec("pages/history.py", "History", ":material/history:", CLINICAL),
     "users": PageSpec("pages/users.py", "Users", ":material/group:", frozenset({Role.ADMIN})),
     "audit": PageSpec("pages/audit.py", "Audit trail", ":material/policy:", OVERSIGHT),
+    "model": PageSpec("pages/model_card.py", "Model card", ":material/description:", EVERYONE),
     "account": PageSpec("pages/account.py", "My account", ":material/person:", EVERYONE),
 }

@@ -14,6 +14,7 @@ from clinic.db import StorageUnavailable
 from clinic.vault import VaultError
 
 if TYPE_CHECKING:
+    from model_store.card import Card
     from model_store.registry import LoadedModel
 
 MODEL_REFRESH_SECONDS = 60
@@ -70,3 +71,11 @@ def current_model(model_uri: str) -> LoadedModel | None:
     except ModelUnavailable as exc:
         st.warning(f"{exc} Then reload this page.", icon=":material/model_training:")
         return None
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def card(_model: LoadedModel, version: str) -> Card:
+    """The model card of a loaded version (a version's run never changes; the aliases may)."""
+    from model_store import card as model_card
+
+    return model_card.read(_model)

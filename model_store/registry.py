@@ -113,7 +113,7 @@ def resolve_version(model_uri: str | None = None) -> str:
     """The version `models:/NAME@ALIAS` (or `models:/NAME/VERSION`) points at right now."""
     uri = model_uri or settings.model_uri()
     name, alias, version = _parse(uri)
-    with _unavailable_on_error(uri):
+    with unavailable_on_error(uri):
         client = connect()
         if alias is not None:
             return str(client.get_model_version_by_alias(name, alias).version)
@@ -132,7 +132,7 @@ def load(model_uri: str | None = None) -> LoadedModel:
     uri = model_uri or settings.model_uri()
     name, _, _ = _parse(uri)
     version = resolve_version(uri)
-    with _unavailable_on_error(uri), tempfile.TemporaryDirectory(prefix="model-") as tmp:
+    with unavailable_on_error(uri), tempfile.TemporaryDirectory(prefix="model-") as tmp:
         client = connect()
         run_id = client.get_model_version(name, version).run_id or ""
         root = Path(download_artifacts(artifact_uri=f"models:/{name}/{version}", dst_path=tmp))
@@ -179,7 +179,7 @@ def _parse(uri: str) -> tuple[str, str | None, str | None]:
 
 
 @contextmanager
-def _unavailable_on_error(uri: str) -> Iterator[None]:
+def unavailable_on_error(uri: str) -> Iterator[None]:
     """Turn MLflow, database and network failures into a ModelUnavailable saying what to run."""
     try:
         yield

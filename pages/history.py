@@ -13,7 +13,7 @@ from clinic import records
 from clinic.records import Filters, Order, Purpose
 from clinic.risk import RiskBand, class_label
 from clinic.users import Role
-from components import explanation_chart, history_charts
+from components import explanation_chart, history_charts, plots
 from components.dates import utc_range
 from components.guard import require
 
@@ -80,11 +80,11 @@ filters = Filters(
 if not patient_id:
     overview = records.summary(clinic.engine, user, filters)
     weekly, banded, by_version = st.columns(3)
-    weekly.plotly_chart(history_charts.per_week(overview.per_week), config=history_charts.CONFIG)
-    banded.plotly_chart(history_charts.per_band(overview.per_band), config=history_charts.CONFIG)
+    weekly.plotly_chart(history_charts.per_week(overview.per_week), config=plots.CONFIG)
+    banded.plotly_chart(history_charts.per_band(overview.per_band), config=plots.CONFIG)
     by_version.plotly_chart(
         history_charts.positive_share(overview.positive_share_by_version),
-        config=history_charts.CONFIG,
+        config=plots.CONFIG,
     )
 
 number = st.number_input("Page", min_value=1, value=1, step=1)
@@ -100,7 +100,7 @@ st.caption(
 )
 
 if patient_id and rows:
-    st.plotly_chart(history_charts.timeline(rows), config=history_charts.CONFIG)
+    st.plotly_chart(history_charts.timeline(rows), config=plots.CONFIG)
 
 st.dataframe(
     table,

@@ -65,7 +65,7 @@ def test_a_clinician_running_an_admin_page_sees_only_a_refusal(tmp_path, monkeyp
 
 def test_a_page_run_without_a_session_shows_nothing(tmp_path, monkeypatch, trained_store) -> None:
     monkeypatch.setenv("CLINIC_DATA_DIR", str(tmp_path))
-    for page in ["users", "audit", "account", "predict"]:
+    for page in ["users", "audit", "account", "predict", "history", "model_card"]:
         at = AppTest.from_file(str(APP.parent / "pages" / f"{page}.py"), default_timeout=60).run()
         assert "Please sign in" in at.warning[0].value
         assert not at.dataframe and not at.text_input and not at.number_input and not at.title
