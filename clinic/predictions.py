@@ -9,7 +9,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine, insert
 
-from clinic import audit, counts, db, patients
+from clinic import audit, counts, db, patients, shadow
 from clinic.identity import mask_name, mask_national_id
 from clinic.risk import RiskBand, risk_band
 from clinic.tables import predictions
@@ -61,11 +61,13 @@ def predict_and_store(
     full_name: object,
     national_id: object,
     measurements: Mapping[str, object],
+    challenger: Model | None = None,
 ) -> StoredPrediction:
     """Score one patient and store the result linked to them; nothing is stored on any error.
 
     Raises InvalidInput (per-field messages) before anything else happens, and
-    db.StorageUnavailable when the database cannot take the write.
+    db.StorageUnavailable when the database cannot take the write. A `challenger` (another
+    version) scores the stored record afterwards in the background (clinic.shadow).
     """
     identity, values = validate(full_name, national_id, measurements)
     scored = model.predict(values)
@@ -99,6 +101,8 @@ def predict_and_store(
             details={"patient_id": patient_id, "model_version": model.version},
             at=now,
         )
+    if challenger is not None and challenger.version != model.version:
+        shadow.submit(engine, challenger, record_id, values)
     return StoredPrediction(
         id=record_id,
         patient_id=patient_id,

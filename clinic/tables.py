@@ -99,11 +99,15 @@ predictions = Table(
         nullable=True,
         comment="base rate and per-field contributions (model_store.explain); none for demo",
     ),
+    Column("challenger_version", String(32), nullable=True, comment="shadow model, if one was set"),
+    Column("challenger_probability", Float, nullable=True, comment="never shown as the answer"),
+    Column("challenger_infected", Boolean, nullable=True),
     Index("ix_predictions_patient_created", "patient_id", "created_at"),
     Index("ix_predictions_created_at", "created_at"),
     Index("ix_predictions_created_by_created_at", "created_by", "created_at"),
     Index("ix_predictions_probability", "probability"),
     Index("ix_predictions_created_by_probability", "created_by", "probability"),
+    Index("ix_predictions_challenger_version", "challenger_version"),
 )
 
 prediction_counts = Table(

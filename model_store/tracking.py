@@ -15,6 +15,10 @@ from model_store import settings
 
 MODEL_NAME = "final_model"
 CHAMPION = "champion"
+CHALLENGER = "challenger"
+"""Shadow-scored beside the champion on live traffic, never shown as the answer."""
+PREVIOUS = "previous"
+"""The champion before the last promotion: what `rollback` goes back to."""
 EXPERIMENT = "final_model"
 LOCAL_SCHEMES = frozenset({"", "file", "sqlite"})
 
@@ -41,13 +45,18 @@ def connect() -> MlflowClient:
     return MlflowClient(tracking_uri=tracking, registry_uri=registry)
 
 
-def champion_version(client: MlflowClient | None = None) -> str | None:
-    """The version `final_model@champion` points at, or None when there is none."""
+def alias_version(alias: str, client: MlflowClient | None = None) -> str | None:
+    """The version `final_model@alias` points at, or None when the alias is not set."""
     client = client or connect()
     try:
-        return str(client.get_model_version_by_alias(MODEL_NAME, CHAMPION).version)
+        return str(client.get_model_version_by_alias(MODEL_NAME, alias).version)
     except MlflowException:
         return None
+
+
+def champion_version(client: MlflowClient | None = None) -> str | None:
+    """The version `final_model@champion` points at, or None when there is none."""
+    return alias_version(CHAMPION, client)
 
 
 def is_local_store(uri: str) -> bool:

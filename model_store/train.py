@@ -37,9 +37,12 @@ from model_store.features import RANDOM_STATE, build_pipeline
 from model_store.persistence import TRUSTED_TYPES
 from model_store.schema import CODES, FIELDS, TARGET
 from model_store.tracking import (
+    CHALLENGER,
     CHAMPION,
     EXPERIMENT,
     MODEL_NAME,
+    PREVIOUS,
+    alias_version,
     champion_version,
     connect,
     is_local_store,
@@ -203,7 +206,8 @@ def train(
 
 
 def promote(version: str | int) -> Promotion:
-    """Point `champion` at `version` (an admin's decision, whatever its metrics)."""
+    """Point `champion` at `version` (an admin's decision, whatever its metrics); the version it
+    leaves gets the `previous` alias, so that `rollback` can undo this."""
     client = connect()
     version = str(version)
     try:
@@ -211,8 +215,35 @@ def promote(version: str | int) -> Promotion:
     except MlflowException as exc:
         raise UnknownVersion(f"{MODEL_NAME} has no version {version!r}") from exc
     previous = champion_version(client)
+    if previous is not None and previous != version:
+        client.set_registered_model_alias(MODEL_NAME, PREVIOUS, previous)
     client.set_registered_model_alias(MODEL_NAME, CHAMPION, version)
     return Promotion(previous=previous, current=version)
+
+
+def rollback() -> Promotion:
+    """Make the version `champion` pointed at before the last promotion champion again."""
+    version = alias_version(PREVIOUS)
+    if version is None:
+        raise UnknownVersion(f"{MODEL_NAME} has no @{PREVIOUS} version to roll back to.")
+    return promote(version)
+
+
+def set_challenger(version: str | int | None) -> str | None:
+    """Point `challenger` at `version` (shadow-scored beside the champion), or clear it with
+    None; returns the version it pointed at before."""
+    client = connect()
+    before = alias_version(CHALLENGER, client)
+    if version is None:
+        if before is not None:
+            client.delete_registered_model_alias(MODEL_NAME, CHALLENGER)
+        return before
+    try:
+        client.get_model_version(MODEL_NAME, str(version))
+    except MlflowException as exc:
+        raise UnknownVersion(f"{MODEL_NAME} has no version {version!r}") from exc
+    client.set_registered_model_alias(MODEL_NAME, CHALLENGER, str(version))
+    return before
 
 
 def model_signature() -> ModelSignature:

@@ -40,3 +40,36 @@ def champion(trained_store: Path) -> LoadedModel:
     from model_store import registry
 
     return registry.load()
+
+
+SMALL = {"n_estimators": 10, "max_depth": 4}
+SMALLER = {"n_estimators": 5, "max_depth": 2, "max_features": 1}
+
+
+@pytest.fixture(scope="session")
+def two_version_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A local MLflow store holding versions 1 (champion) and 2 of small, different forests."""
+    from model_store import train
+
+    path = tmp_path_factory.mktemp("two-versions")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CLINIC_DATA_DIR", str(path))
+        env.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{path / 'mlflow.db'}")
+        env.setenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        train.train(SMALL)
+        train.train(SMALLER)  # worse: registered as version 2, champion stays 1
+    return path
+
+
+@pytest.fixture
+def versions(two_version_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's own copy of `two_version_store`'s registry (aliases can move freely; the
+    artifacts stay shared and read-only). MLFLOW_TRACKING_URI points at it."""
+    import shutil
+
+    copy = tmp_path / "registry.db"
+    shutil.copy(two_version_store / "mlflow.db", copy)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{copy}")
+    monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
+    monkeypatch.delenv("CLINIC_MODEL_URI", raising=False)
+    return copy

@@ -38,3 +38,23 @@ def test_alias_follows_cv_f1_and_promote_overrides_it(empty_store) -> None:
     with pytest.raises(train.UnknownVersion, match="no version '99'"):
         train.promote(99)
     assert tracking.champion_version() == "3"
+
+    back = train.rollback()
+    assert (back.previous, back.current) == ("3", "2")
+    assert tracking.champion_version() == "2"
+    assert tracking.alias_version(tracking.PREVIOUS) == "3"
+    assert train.rollback().current == "3"  # rolling back twice returns to where it was
+
+
+def test_rollback_needs_a_previous_champion_and_challenger_can_be_cleared(empty_store) -> None:
+    train.train(WORSE)
+    with pytest.raises(train.UnknownVersion, match="no @previous"):
+        train.rollback()
+    train.train(WORST)
+    assert train.set_challenger("2") is None
+    assert tracking.alias_version(tracking.CHALLENGER) == "2"
+    assert tracking.champion_version() == "1"  # the challenger never takes the champion's place
+    assert train.set_challenger(None) == "2"
+    assert tracking.alias_version(tracking.CHALLENGER) is None
+    with pytest.raises(train.UnknownVersion):
+        train.set_challenger("7")
