@@ -24,6 +24,9 @@ PAGES: dict[str, PageSpec] = {  # in menu order; each role lands on its first pa
     "predict": PageSpec("pages/predict.py", "New prediction", ":material/monitor_heart:", CLINICAL),
     "history": PageSpec("pages/history.py", "History", ":material/history:", CLINICAL),
     "users": PageSpec("pages/users.py", "Users", ":material/group:", frozenset({Role.ADMIN})),
+    "models": PageSpec(
+        "pages/models.py", "Model versions", ":material/account_tree:", frozenset({Role.ADMIN})
+    ),
     "audit": PageSpec("pages/audit.py", "Audit trail", ":material/policy:", OVERSIGHT),
     "model": PageSpec("pages/model_card.py", "Model card", ":material/description:", EVERYONE),
     "account": PageSpec("pages/account.py", "My account", ":material/person:", EVERYONE),

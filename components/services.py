@@ -53,23 +53,66 @@ def _current_version(model_uri: str) -> str:
     return registry.resolve_version(model_uri)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _load(model_uri: str, version: str) -> LoadedModel:
     from model_store import registry
 
     return registry.load(registry.pinned(model_uri, version))
 
 
+@st.cache_resource(show_spinner=False)
+def _serving() -> dict[str, LoadedModel]:
+    """The model last served per URI, process-wide: what keeps serving while the registry
+    cannot be asked."""
+    return {}
+
+
 def current_model(model_uri: str) -> LoadedModel | None:
-    """The model the alias points at now, loaded once per version per process; None (with the
-    reason shown) when there is none to use."""
+    """The model the alias points at now, loaded once per version per process. When the
+    registry cannot be asked, the last model served goes on serving (with a notice); None (with
+    the reason shown) when there is none to use."""
     from model_store.registry import ModelUnavailable
 
+    serving = _serving()
     try:
         with st.spinner("Loading the model…"):
-            return _load(model_uri, _current_version(model_uri))
+            model = _load(model_uri, _current_version(model_uri))
     except ModelUnavailable as exc:
-        st.warning(f"{exc} Then reload this page.", icon=":material/model_training:")
+        if (last := serving.get(model_uri)) is None:
+            st.warning(f"{exc} Then reload this page.", icon=":material/model_training:")
+            return None
+        st.warning(
+            f"The model registry cannot be asked which version to serve; still serving version "
+            f"{last.version}. ({exc})",
+            icon=":material/cloud_off:",
+        )
+        return last
+    serving[model_uri] = model
+    return model
+
+
+@st.cache_data(ttl=MODEL_REFRESH_SECONDS, show_spinner=False)
+def _challenger_version(challenger_uri: str) -> str | None:
+    from model_store import registry
+
+    try:
+        return registry.resolve_version(challenger_uri)
+    except registry.ModelUnavailable:  # no challenger set: the usual case
+        return None
+
+
+def current_challenger(model_uri: str) -> LoadedModel | None:
+    """The `challenger` version of the served model, if one is set and can be loaded."""
+    from model_store import registry
+    from model_store.tracking import CHALLENGER
+
+    challenger_uri = registry.with_alias(model_uri, CHALLENGER)
+    version = _challenger_version(challenger_uri)
+    if version is None:
+        return None
+    try:
+        return _load(challenger_uri, version)
+    except registry.ModelUnavailable:
         return None
 
 
@@ -79,3 +122,9 @@ def card(_model: LoadedModel, version: str) -> Card:
     from model_store import card as model_card
 
     return model_card.read(_model)
+
+
+def model_changed() -> None:
+    """This process serves a promotion at once (other replicas within the refresh window)."""
+    _current_version.clear()
+    _challenger_version.clear()

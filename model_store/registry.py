@@ -127,6 +127,12 @@ def pinned(model_uri: str | None, version: str) -> str:
     return f"models:/{name}/{version}"
 
 
+def with_alias(model_uri: str | None, alias: str) -> str:
+    """`models:/NAME@alias` for the model `model_uri` names (e.g. its challenger)."""
+    name, _, _ = _parse(model_uri or settings.model_uri())
+    return f"models:/{name}@{alias}"
+
+
 def load(model_uri: str | None = None) -> LoadedModel:
     """Resolve, download and load a version; every failure is a ModelUnavailable."""
     uri = model_uri or settings.model_uri()

@@ -10,7 +10,7 @@ from clinic.validation import InvalidInput
 from components import patient_form as form
 from components.guard import require
 from components.risk_card import risk_card
-from components.services import current_model
+from components.services import current_challenger, current_model
 
 RESULT_KEY = "predict.last_result"
 
@@ -41,6 +41,7 @@ if submission is not None and model is not None:
             full_name=submission.full_name,
             national_id=submission.national_id,
             measurements=submission.measurements,
+            challenger=current_challenger(clinic.config.model_uri),
         )
     except InvalidInput as exc:
         st.session_state.pop(RESULT_KEY, None)
