@@ -94,13 +94,13 @@ def describe(code: str, measurements: Mapping[str, float], contribution: float) 
     """One line in clinical words: 'CD4 at baseline 120 cells/mm3: raises risk'."""
     f = BY_CODE[code]
     value = measurements[code]
+    direction = "raises risk" if contribution > 0 else "lowers risk"
     if f.choices is not None:
-        shown = f.choices.get(int(value), str(value)).split(" – ")[0]
-    else:
-        number = f"{value:g}" if not f.integer else f"{int(value)}"
-        shown = f"{number} {f.unit}".strip()
+        return f"{f.label} ({f.choices.get(int(value), str(value)).split(' – ')[0]}): {direction}"
+    shown = f"{value:g}" if not f.integer else f"{int(value)}"
     if code in DIFFERENCES:  # the model saw the change from baseline: say so
         change = value - measurements[DIFFERENCES[code][1]]
-        shown += f" (change {change:+g} from baseline)"
-    direction = "raises risk" if contribution > 0 else "lowers risk"
-    return f"{f.label} {shown}: {direction}"
+        shown += f" {f.unit} (change {change:+g})"
+    else:
+        shown += f" {f.unit}"
+    return f"{f.label} {shown.strip()}: {direction}"

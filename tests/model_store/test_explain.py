@@ -53,7 +53,7 @@ def test_descriptions_speak_clinically() -> None:
     values = {**MEASUREMENTS, "cd40": 120, "cd420": 90, "karnof": 80, "drugs": 1}
     assert describe("cd40", values, 0.03) == "CD4 count at baseline 120 cells/mm³: raises risk"
     assert describe("cd420", values, -0.01) == (
-        "CD4 count at 20 weeks 90 cells/mm³ (change -30 from baseline): lowers risk"
+        "CD4 count at 20 weeks 90 cells/mm³ (change -30): lowers risk"
     )
-    assert describe("karnof", values, 0.02) == "Karnofsky performance score 80: raises risk"
-    assert describe("drugs", values, -0.01) == "History of IV drug use Yes: lowers risk"
+    assert describe("karnof", values, 0.02) == "Karnofsky performance score (80): raises risk"
+    assert describe("drugs", values, -0.01) == "History of IV drug use (Yes): lowers risk"
