@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import plotly.graph_objects as go
 
 from components.plots import MARGIN
+from model_store.evaluation import roc_figure
 
 _CLASSES = ["not infected", "infected"]
 
@@ -32,41 +33,28 @@ def confusion(matrix: Sequence[Sequence[int]], title: str) -> go.Figure:
     )
 
 
-def _diagonal(figure: go.Figure, name: str) -> go.Figure:
-    figure.add_trace(
-        go.Scatter(
-            x=[0, 1], y=[0, 1], mode="lines", name=name, line={"dash": "dash", "color": "grey"}
-        )
-    )
+def roc(curves: Mapping[str, Mapping]) -> go.Figure:
+    """The run's ROC curves, drawn as training logged them (evaluation.roc_figure)."""
+    named = {{"cv": "cross-validated", "test": "hold-out"}.get(k, k): v for k, v in curves.items()}
+    figure = roc_figure(named)
+    figure.update_layout(height=340, margin=MARGIN, xaxis_range=[0, 1], yaxis_range=[0, 1])
     return figure
 
 
-def roc(curves: Mapping[str, Mapping]) -> go.Figure:
-    figure = go.Figure(
-        layout={
-            "title": "ROC curve",
-            "height": 340,
-            "margin": MARGIN,
-            "xaxis": {"title": "false positive rate", "range": [0, 1]},
-            "yaxis": {"title": "true positive rate", "range": [0, 1]},
-        }
-    )
-    for name, curve in curves.items():
-        label = {"cv": "cross-validated", "test": "hold-out"}.get(name, name)
-        figure.add_trace(
-            go.Scatter(
-                x=curve["fpr"],
-                y=curve["tpr"],
-                mode="lines",
-                name=f"{label} (AUC {curve['roc_auc']:.3f})",
-            )
-        )
-    return _diagonal(figure, "chance")
-
-
 def calibration(predicted: Sequence[float], observed: Sequence[float]) -> go.Figure:
-    figure = go.Figure(
-        go.Scatter(x=predicted, y=observed, mode="lines+markers", name="model (cross-validated)"),
+    return go.Figure(
+        [
+            go.Scatter(
+                x=predicted, y=observed, mode="lines+markers", name="model (cross-validated)"
+            ),
+            go.Scatter(
+                x=[0, 1],
+                y=[0, 1],
+                mode="lines",
+                name="perfect calibration",
+                line={"dash": "dash", "color": "grey"},
+            ),
+        ],
         layout={
             "title": "Calibration: predicted risk vs observed event share (deciles)",
             "height": 340,
@@ -79,7 +67,6 @@ def calibration(predicted: Sequence[float], observed: Sequence[float]) -> go.Fig
             },
         },
     )
-    return _diagonal(figure, "perfect calibration")
 
 
 def importances(ranked: Sequence[tuple[str, float]]) -> go.Figure:

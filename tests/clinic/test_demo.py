@@ -26,6 +26,19 @@ def _count(clinic, *columns) -> int:
         return connection.execute(select(*columns)).scalar_one()
 
 
+def _real_prediction(clinic, champion):
+    """A clinician's prediction for a real patient, national ID 1.234.567."""
+    return predict_and_store(
+        clinic.engine,
+        clinic.vault,
+        champion,
+        actor="ana",
+        full_name="Lucía Pérez",
+        national_id="1.234.567",
+        measurements=MEASUREMENTS,
+    )
+
+
 def test_demo_history_is_realistic_encrypted_and_tallied(config, champion) -> None:
     clinic = runtime.start(config)
     plan = demo.Plan(n=2_500, clinicians=["ana", "bruno"], now=NOW, days=30, seed=7)
@@ -74,15 +87,7 @@ def test_refuses_a_database_with_real_predictions(config, champion) -> None:
     plan = demo.Plan(n=10, clinicians=["ana"], now=NOW)
     demo.generate(clinic.engine, clinic.vault, champion, plan, actor="t")
     demo.refuse_if_real(clinic.engine)  # demo only: fine
-    predict_and_store(
-        clinic.engine,
-        clinic.vault,
-        champion,
-        actor="ana",
-        full_name="Lucía Pérez",
-        national_id="1.234.567",
-        measurements=MEASUREMENTS,
-    )
+    _real_prediction(clinic, champion)
     with pytest.raises(demo.RealRecordsPresent, match="--force"):
         demo.refuse_if_real(clinic.engine)
 
@@ -99,15 +104,7 @@ class _Repeating:
 
 def test_an_invented_id_that_is_on_file_is_replaced_not_linked(config, champion) -> None:
     clinic = runtime.start(config)
-    real = predict_and_store(
-        clinic.engine,
-        clinic.vault,
-        champion,
-        actor="ana",
-        full_name="Lucía Pérez",
-        national_id="1.234.567",
-        measurements=MEASUREMENTS,
-    )
+    real = _real_prediction(clinic, champion)
     people = _Repeating(Identity("Demo Uno Dos", "1234567"), Identity("Demo Tres", "7654321"))
     with db.writing(clinic.engine) as connection:
         created = demo._add_patients(connection, clinic.vault, people, [0], NOW)
@@ -124,15 +121,7 @@ def test_command_refuses_real_records_unless_forced(
     assert cli.main(["demo-data", "--n", "200", "--days", "7"]) == 0
     assert "Stored 200 demo predictions" in capsys.readouterr().out
     clinic = runtime.start(config)
-    predict_and_store(
-        clinic.engine,
-        clinic.vault,
-        champion,
-        actor="ana",
-        full_name="Lucía Pérez",
-        national_id="1.234.567",
-        measurements=MEASUREMENTS,
-    )
+    _real_prediction(clinic, champion)
     assert cli.main(["demo-data", "--n", "30"]) == 1
     assert "holds real predictions" in capsys.readouterr().err
     assert _count(clinic, func.count(predictions.c.id)) == 201

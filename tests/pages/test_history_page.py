@@ -125,7 +125,8 @@ def test_supervisor_filters_by_clinician_class_and_sorts_by_risk(
 
 def test_clinician_has_no_clinician_filter(tmp_path, monkeypatch, champion) -> None:
     at = _history(tmp_path, monkeypatch, champion, "clinician")
-    assert [s.label for s in at.selectbox] == ["Class", "Model version", "Sort"]
+    labels = [s.label for s in at.selectbox]
+    assert labels == ["Class", "Model version", "Sort", "Why this score? Pick a record"]
 
 
 def test_a_records_explanation_can_be_opened_from_the_list(tmp_path, monkeypatch, champion) -> None:
