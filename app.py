@@ -5,7 +5,7 @@ import streamlit as st
 
 from components import auth
 from components.navigation import PAGES
-from components.services import clinic_or_stop
+from components.services import clinic_or_stop, warm_up_model
 
 st.set_page_config(page_title="HIV/AIDS risk · clinic dashboard", page_icon="🩺", layout="wide")
 
@@ -15,6 +15,7 @@ state = auth.signed_in(clinic)
 if state is None:
     sign_in = st.Page(lambda: auth.sign_in_page(clinic), title="Sign in", url_path="sign-in")
     st.navigation([sign_in], position="hidden").run()
+    warm_up_model()
 else:
     user = state.user
     if state.degraded:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import history
+from benchmarks import cold_start, history, serving
 from benchmarks.report import show
 from model_store.tracking import redact
 
@@ -24,6 +24,18 @@ def _history(args: argparse.Namespace) -> int:
     return 0 if all(f.met is not False for f in figures) else 1
 
 
+def _serving(args: argparse.Namespace) -> int:
+    figures = serving.figures(args.repeat, "python -m benchmarks serving")
+    show("serving", figures, {"database": "sqlite", "repeat": args.repeat})
+    return 0 if all(f.met is not False for f in figures) else 1
+
+
+def _cold_start(args: argparse.Namespace) -> int:
+    figures = cold_start.figures(args.repeat, "python -m benchmarks cold-start")
+    show("cold-start", figures, {"starts": args.repeat})
+    return 0 if all(f.met is not False for f in figures) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     commands = parser.add_subparsers(dest="benchmark")
@@ -34,9 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--repeat", type=int, default=30, help="timed runs per figure")
     run.set_defaults(run=_history)
+    run = commands.add_parser("serving", help=serving.__doc__.splitlines()[0])
+    run.add_argument("--repeat", type=int, default=200, help="timed predictions of each kind")
+    run.set_defaults(run=_serving)
+    run = commands.add_parser("cold-start", help=cold_start.__doc__.splitlines()[0])
+    run.add_argument("--repeat", type=int, default=7, help="server starts to time")
+    run.set_defaults(run=_cold_start)
     args = parser.parse_args(argv)
     if args.benchmark is None:  # everything, with defaults
-        args = parser.parse_args(["history", *(argv or [])])
+        return max(main(["serving"]), main(["cold-start"]), main(["history"]))
     return args.run(args)
 
 

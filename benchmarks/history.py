@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from benchmarks.home import use_home
 from benchmarks.report import RESULTS, Figure, measure
 from clinic import config, db, demo, patients, records, runtime, sessions, users
 from clinic.records import Filters, Order
@@ -33,20 +34,7 @@ LOOKUP_GOAL_MS = 20.0
 
 def prepare(n: int, database_url: str | None) -> Clinic:
     """A clinic on the benchmark's data dir holding at least `n` predictions."""
-    HOME.mkdir(parents=True, exist_ok=True)
-    os.environ["CLINIC_DATA_DIR"] = str(HOME)
-    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{HOME / 'mlflow.db'}"
-    for name in ("MLFLOW_REGISTRY_URI", "CLINIC_MODEL_URI", "CLINIC_ENCRYPTION_KEYS"):
-        os.environ.pop(name, None)
-    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{HOME / 'clinic.db'}"
-    from model_store import registry, train
-
-    try:
-        model = registry.load()
-    except registry.ModelUnavailable:
-        print("Training the champion for the benchmark's own MLflow store…")
-        train.train()
-        model = registry.load()
+    model = use_home(HOME, database_url)
     clinic = runtime.start(config.load())
     with db.writing(clinic.engine) as connection:
         for username, role in [(CLINICIAN, "clinician"), (SUPERVISOR, "supervisor")]:

@@ -21,6 +21,8 @@ class Figure:
     p95_ms: float
     goal_ms: float | None
     command: str
+    unit: str = "ms"
+    """"ms" for times; "x" for a ratio of two times (its p50 and p95 are ratios too)."""
 
     @property
     def met(self) -> bool | None:
@@ -45,12 +47,13 @@ def measure(
 def show(title: str, figures: Sequence[Figure], context: dict) -> Path:
     """Print the table and write `build/benchmarks/<title>.json`; returns the file."""
     print(f"\n{title}: " + ", ".join(f"{k} {v}" for k, v in context.items()))
-    print(f"{'figure':<52} {'p50 ms':>8} {'p95 ms':>8} {'goal ms':>8} {'p95/goal':>8}  met")
+    print(f"{'figure':<52} {'p50':>8} {'p95':>8} {'goal':>8} {'p95/goal':>8}  met")
     for f in figures:
-        goal = f"{f.goal_ms:8.0f}" if f.goal_ms else f"{'-':>8}"
+        goal = f"{f.goal_ms:8.2f}" if f.goal_ms and f.unit == "x" else f"{f.goal_ms or '-':>8}"
         ratio = f"{f.p95_ms / f.goal_ms:8.2f}" if f.goal_ms else f"{'-':>8}"
         met = {True: "yes", False: "NO", None: ""}[f.met]
-        print(f"{f.name:<52} {f.p50_ms:8.1f} {f.p95_ms:8.1f} {goal} {ratio}  {met}")
+        name = f"{f.name} ({f.unit})"
+        print(f"{name:<52} {f.p50_ms:8.2f} {f.p95_ms:8.2f} {goal} {ratio}  {met}")
     print(f"reproduce: {figures[0].command}" if figures else "")
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{title}.json"

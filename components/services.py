@@ -25,14 +25,22 @@ within this many seconds, without a restart)."""
 @st.cache_resource(show_spinner=False)
 def _clinic() -> runtime.Clinic:
     clinic = runtime.start(config.load())
-    # MLflow and skops take seconds to import: do it while the user signs in, not on the way.
-    threading.Thread(
-        target=importlib.import_module, args=("model_store.registry",), daemon=True
-    ).start()
     if code := setup.issue_code(clinic.engine, datetime.now(UTC)):
         # The console is the one place a stranger at the browser cannot read.
         print(f"\n  First run: no accounts yet. Setup code: {code}\n", flush=True)
     return clinic
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_model() -> threading.Thread:
+    """Import MLflow and skops (seconds) in the background, once per process. Called after the
+    first page is out: an import holds the interpreter's lock, so started earlier it would
+    delay the sign-in form instead of using the time the user spends typing."""
+    thread = threading.Thread(
+        target=importlib.import_module, args=("model_store.registry",), daemon=True
+    )
+    thread.start()
+    return thread
 
 
 def clinic_or_stop() -> runtime.Clinic:
