@@ -121,6 +121,18 @@ def test_without_a_champion_the_page_says_what_to_run(tmp_path, monkeypatch) -> 
     assert predict.disabled
 
 
+def test_unreachable_registry_at_start_is_a_clear_message_not_a_crash(tmp_path, monkeypatch):
+    (tmp_path / "a-file").write_text("not a directory")
+    unreachable = tmp_path / "a-file" / "mlflow.db"  # a store that cannot be opened
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{unreachable}")
+    at = signed_in_app(tmp_path, monkeypatch)
+    assert not at.exception
+    assert "unreachable" in at.warning[0].value and "MLFLOW_TRACKING_URI" in at.warning[0].value
+    assert next(b for b in at.button if b.label == "Predict").disabled
+    at.switch_page("pages/account.py").run()  # the rest of the app works on
+    assert not at.exception and at.title[0].value == "My account"
+
+
 def test_database_outage_keeps_the_form_and_the_retry_goes_through(
     app: AppTest, champion, tmp_path
 ) -> None:
