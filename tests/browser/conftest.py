@@ -15,6 +15,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from benchmarks.person import Account, enrolled_account
+from benchmarks.person import sign_in as person_sign_in
 from tests.support import free_port, unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -130,13 +132,6 @@ def server(serve) -> Server:
     return serve()
 
 
-@dataclass(frozen=True)
-class Account:
-    username: str
-    password: str
-    secret: str
-
-
 @contextmanager
 def server_clinic(server: Server) -> Iterator:
     """The clinic layer on the server's own database and key file, as a console command sees
@@ -161,65 +156,10 @@ def server_clinic(server: Server) -> Iterator:
 def make_account(server: Server, username: str, role: str) -> Account:
     """An enrolled account with a chosen password, written straight into the server's database
     (same file, same key file) so a test can start at the sign-in form."""
-    from datetime import UTC, datetime, timedelta
-
-    import pyotp
-
-    from clinic import db, totp, users
-
-    earlier = datetime.now(UTC) - timedelta(minutes=2)
-    password = "seven blue doors on a wet street"
     with server_clinic(server) as clinic:
-        with db.writing(clinic.engine) as connection:
-            user = users.add(
-                connection,
-                "test",
-                username,
-                username.capitalize(),
-                role,
-                password,
-                temporary=False,
-                now=earlier,
-            )
-        secret = totp.new_secret()
-        code = pyotp.TOTP(secret).at(earlier)
-        assert users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, code, earlier)
-    return Account(username, password, secret)
+        return enrolled_account(clinic, username, role)
 
 
 def sign_in(page, server: Server, account: Account) -> None:
     """Password, then a current authenticator code, as a person would."""
-    import pyotp
-
-    page.goto(server.url)
-    ready(page)
-    box(page, "Username").fill(account.username)
-    box(page, "Password").fill(account.password)
-    click(page, "Login")
-    box(page, "Authentication code").fill(pyotp.TOTP(account.secret).now())
-    click(page, "Verify")
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
-def ready(page) -> None:
-    """Wait for the sign-in page to settle: streamlit-authenticator mounts a cookie component
-    whose first report reruns the script, and a click made during that rerun can be lost."""
-    page.locator('iframe[title*="CookieManager"]').first.wait_for(state="attached")
-    page.wait_for_timeout(800)
-    idle(page)
-
-
-def idle(page) -> None:
-    """Wait until no script run is in progress (a click during a run can be swallowed)."""
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
-
-
-def click(page, name: str) -> None:
-    """Press the button called `name` once the app is idle, as a person would."""
-    idle(page)
-    page.get_by_role("button", name=name).click()
-
-
-def box(page, label: str):
-    """The text or number input labelled `label` (its help icon shares the label's name)."""
-    return page.locator(f'input[aria-label="{label}"]')
+    person_sign_in(page, server.url, account)

@@ -10,18 +10,10 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from benchmarks.person import box, click, idle
 from clinic import audit
 from clinic.tables import audit_events, predictions
-from tests.browser.conftest import (
-    Server,
-    box,
-    click,
-    idle,
-    make_account,
-    server_clinic,
-    sign_in,
-    start_server,
-)
+from tests.browser.conftest import Server, make_account, server_clinic, sign_in, start_server
 from tests.browser.test_predict_browser import fill_patient
 from tests.clinic.test_predictions import MEASUREMENTS
 

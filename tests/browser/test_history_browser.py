@@ -9,10 +9,11 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from benchmarks.person import box, click, idle
 from clinic import audit, demo, patients
 from clinic.predictions import predict_and_store
 from clinic.tables import patients as patients_table
-from tests.browser.conftest import box, click, idle, make_account, server_clinic, sign_in
+from tests.browser.conftest import make_account, server_clinic, sign_in
 from tests.clinic.test_predictions import MEASUREMENTS
 
 pytestmark = pytest.mark.browser

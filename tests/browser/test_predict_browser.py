@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from benchmarks.person import box, click
 from model_store.schema import FIELDS
-from tests.browser.conftest import box, click, make_account, sign_in
+from tests.browser.conftest import make_account, sign_in
 from tests.clinic.test_predictions import MEASUREMENTS
 from tests.support import files_containing
 

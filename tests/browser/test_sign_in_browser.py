@@ -13,8 +13,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, func, select
 
+from benchmarks.person import box, click, ready
 from clinic.tables import audit_events
-from tests.browser.conftest import box, click, make_account, ready, sign_in
+from tests.browser.conftest import make_account, sign_in
 
 pytestmark = pytest.mark.browser
 
