@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import cold_start, history, serving
+from benchmarks import cold_start, history, memory, serving
 from benchmarks.report import show
 from model_store.tracking import redact
 
@@ -36,6 +36,12 @@ def _cold_start(args: argparse.Namespace) -> int:
     return 0 if all(f.met is not False for f in figures) else 1
 
 
+def _memory(args: argparse.Namespace) -> int:
+    figures = memory.figures(args.sessions, "python -m benchmarks memory")
+    show("memory", figures, {"further sessions": args.sessions})
+    return 0 if all(f.met is not False for f in figures) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     commands = parser.add_subparsers(dest="benchmark")
@@ -52,9 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("cold-start", help=cold_start.__doc__.splitlines()[0])
     run.add_argument("--repeat", type=int, default=7, help="server starts to time")
     run.set_defaults(run=_cold_start)
+    run = commands.add_parser("memory", help=memory.__doc__.splitlines()[0])
+    run.add_argument("--sessions", type=int, default=10, help="further signed-in sessions")
+    run.set_defaults(run=_memory)
     args = parser.parse_args(argv)
     if args.benchmark is None:  # everything, with defaults
-        return max(main(["serving"]), main(["cold-start"]), main(["history"]))
+        return max(main([name]) for name in ("serving", "cold-start", "memory", "history"))
     return args.run(args)
 
 
