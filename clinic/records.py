@@ -21,7 +21,6 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
-    case,
     cast,
     func,
     literal,
@@ -142,10 +141,9 @@ class _Counted:
     """How many predictions a row stands for: 1 for a prediction, `n` for a tally."""
     day: ColumnElement
 
-    def total(self, condition: ColumnElement[bool] | None = None) -> ColumnElement[int]:
-        """How many predictions the grouped rows stand for (those meeting `condition`)."""
-        weight = self.weight if condition is None else case((condition, self.weight), else_=0)
-        return func.coalesce(func.sum(weight), 0)
+    def total(self) -> ColumnElement[int]:
+        """How many predictions the (grouped) rows stand for."""
+        return func.coalesce(func.sum(self.weight), 0)
 
 
 def _counted(viewer: User, filters: Filters, dialect: str) -> _Counted:

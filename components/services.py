@@ -33,9 +33,9 @@ def _clinic() -> runtime.Clinic:
 
 @st.cache_resource(show_spinner=False)
 def warm_up_model() -> threading.Thread:
-    """Import MLflow and skops (seconds) in the background, once per process. Called after the
-    first page is out: an import holds the interpreter's lock, so started earlier it would
-    delay the sign-in form instead of using the time the user spends typing."""
+    """Import MLflow and skops (seconds) in the background, once per process, while the user
+    signs in. Called once the sign-in page is built, so it competes with nothing the user is
+    waiting for."""
     thread = threading.Thread(
         target=importlib.import_module, args=("model_store.registry",), daemon=True
     )
