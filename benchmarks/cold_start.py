@@ -10,21 +10,13 @@ import time
 from pathlib import Path
 
 from benchmarks.home import use_home
+from benchmarks.person import CHROMIUM, CHROMIUM_ARGS
 from benchmarks.report import RESULTS, Figure
 from benchmarks.rest_server import free_port
 
 HOME = RESULTS.parent / "bench-cold-start"
 APP = Path(__file__).resolve().parents[1] / "app.py"
 GOAL_MS = 3000.0
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _one_start(browser) -> float:
@@ -84,7 +76,7 @@ def figures(repeat: int, command: str) -> list[Figure]:
     _one_account()
     times = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         _one_start(browser)  # first start migrates the database and writes the key file
         for _ in range(repeat):
             times.append(_one_start(browser))

@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.cold_start import APP, ARGS, CHROMIUM
+from benchmarks.cold_start import APP
 from benchmarks.home import use_home
-from benchmarks.person import enrolled_account, idle, sign_in
+from benchmarks.person import CHROMIUM, CHROMIUM_ARGS, enrolled_account, idle, sign_in
 from benchmarks.report import RESULTS, Figure
 from benchmarks.rest_server import free_port
 from clinic import config, runtime, users
@@ -58,7 +58,7 @@ def figures(sessions: int, command: str) -> list[Figure]:
     )
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             _wait_listening(url)
             first = browser.new_context().new_page()
             sign_in(first, url, accounts[0])

@@ -5,12 +5,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from playwright.sync_api import expect
 
 from clinic import db, totp, users
 from clinic.runtime import Clinic
 
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's package (`apt-get install chromium`); Playwright never downloads a browser here."""
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 PASSWORD = "seven blue doors on a wet street"  # noqa: S105 - test and benchmark accounts only
 
 

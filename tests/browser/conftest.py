@@ -15,21 +15,10 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from benchmarks.person import Account, enrolled_account
+from benchmarks.person import CHROMIUM, CHROMIUM_ARGS, Account, enrolled_account
 from benchmarks.person import sign_in as person_sign_in
 from tests.support import free_port, unavailable
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 PROJECT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT / "build" / "screenshots"
 
