@@ -12,12 +12,13 @@ import streamlit as st
 from clinic import config, runtime, setup
 from clinic.db import StorageUnavailable
 from clinic.vault import VaultError
+from model_store import settings
 
 if TYPE_CHECKING:
     from model_store.card import Card
     from model_store.registry import LoadedModel
 
-MODEL_REFRESH_SECONDS = 60
+MODEL_REFRESH_SECONDS = float(settings.setting("CLINIC_MODEL_REFRESH_SECONDS", "60"))
 """How often the registry is asked which version the alias points at (a new champion is served
 within this many seconds, without a restart)."""
 

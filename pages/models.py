@@ -59,7 +59,7 @@ st.dataframe(
 )
 st.caption(
     "cv_* are cross-validated on the training split, test_* on the untouched hold-out. A new "
-    f"champion is served within {services.MODEL_REFRESH_SECONDS} seconds by every server, "
+    f"champion is served within {services.MODEL_REFRESH_SECONDS:g} seconds by every server, "
     "without a restart; each stored prediction keeps the version that made it. A challenger "
     "scores every new prediction in the background, never shown as the answer; compare the "
     "two on the model card."

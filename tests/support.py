@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,3 +40,28 @@ def files_containing(root: Path, secrets: list[str]) -> dict[str, list[str]]:
             if hits:
                 found[str(path)] = hits
     return found
+
+
+@contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """The URL of a new, empty database on TEST_DATABASE_URL's server, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        unavailable("TEST_DATABASE_URL is not set: PostgreSQL storage tests not run")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"clinic_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure here means "no PostgreSQL to test on"
+        admin.dispose()
+        unavailable(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {exc.__class__.__name__}")
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -130,7 +130,7 @@ def server_clinic(server: Server) -> Iterator:
 
     config = Config(
         data_dir=server.data_dir,
-        database_url=f"sqlite:///{server.data_dir / 'clinic.db'}",
+        database_url=server.env.get("DATABASE_URL") or f"sqlite:///{server.data_dir / 'clinic.db'}",
         model_uri="models:/final_model@champion",
         encryption_keys=None,
         index_key=None,
