@@ -22,9 +22,11 @@ from sqlalchemy import Connection, Engine, insert, select
 from clinic import audit, counts, db
 from clinic.identity import Identity
 from clinic.patients import new_row
-from clinic.risk import risk_band
+from clinic.predictions import Versioned
+from clinic.predictions import new_row as new_prediction_row
 from clinic.tables import patients, predictions
 from clinic.vault import Vault
+from model_store.registry import Scored
 from model_store.schema import FIELDS
 from model_store.train import load_data
 
@@ -38,12 +40,8 @@ class RealRecordsPresent(Exception):
     """The database holds predictions that did not come from demo-data."""
 
 
-class BatchModel(Protocol):
+class BatchModel(Versioned, Protocol):
     """What scoring many rows needs (model_store.registry.LoadedModel provides it)."""
-
-    name: str
-    version: str
-    threshold: float
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray: ...
 
@@ -98,22 +96,16 @@ def generate(
             wanted = {int(w) for w in who[start : start + CHUNK] if int(w) not in patient_ids}
             patient_ids.update(_add_patients(connection, vault, people, sorted(wanted), plan.now))
             for i in range(start, min(start + CHUNK, plan.n)):
-                probability = float(probabilities[i])
-                band = risk_band(probability, model.threshold)
                 rows.append(
-                    {
-                        "patient_id": patient_ids[int(who[i])],
-                        "created_at": plan.now - timedelta(seconds=float(seconds[i])),
-                        "created_by": plan.clinicians[int(clinician[i])],
-                        "model_name": model.name,
-                        "model_version": model.version,
-                        "threshold": model.threshold,
-                        "probability": probability,
-                        "infected": probability >= model.threshold,
-                        "risk_band": band.value,
-                        "measurements": records[i],
-                        "source": SOURCE,
-                    }
+                    new_prediction_row(
+                        model,
+                        Scored.at(float(probabilities[i]), model.threshold),
+                        patient_id=patient_ids[int(who[i])],
+                        created_at=plan.now - timedelta(seconds=float(seconds[i])),
+                        created_by=plan.clinicians[int(clinician[i])],
+                        measurements=records[i],
+                        source=SOURCE,
+                    )
                 )
             connection.execute(insert(predictions), rows)
             counts.add(connection, rows)

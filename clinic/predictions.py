@@ -19,12 +19,16 @@ from model_store.explain import Explanation
 from model_store.registry import Scored
 
 
-class Model(Protocol):
-    """What the use case needs of a model (model_store.registry.LoadedModel provides it)."""
+class Versioned(Protocol):
+    """Which model version scored a prediction, and its decision threshold."""
 
     name: str
     version: str
     threshold: float
+
+
+class Model(Versioned, Protocol):
+    """What the use case needs of a model (model_store.registry.LoadedModel provides it)."""
 
     def predict(self, measurements: Mapping[str, float]) -> Scored: ...
 
@@ -52,6 +56,32 @@ class StoredPrediction:
     explanation: Explanation
 
 
+def new_row(
+    model: Versioned,
+    scored: Scored,
+    *,
+    patient_id: str,
+    created_at: datetime,
+    created_by: str,
+    measurements: Mapping[str, float | int],
+    **extra: object,
+) -> dict:
+    """A `predictions` row: whose, when, by whom, which model version and what it said."""
+    return {
+        "patient_id": patient_id,
+        "created_at": created_at,
+        "created_by": created_by,
+        "model_name": model.name,
+        "model_version": model.version,
+        "threshold": model.threshold,
+        "probability": scored.probability,
+        "infected": scored.infected,
+        "risk_band": risk_band(scored.probability, model.threshold).value,
+        "measurements": measurements,
+        **extra,
+    }
+
+
 def predict_and_store(
     engine: Engine,
     vault: Vault,
@@ -73,22 +103,17 @@ def predict_and_store(
     scored = model.predict(values)
     explanation = model.explain(values)
     now = datetime.now(UTC)
-    band = risk_band(scored.probability, model.threshold)
     with db.writing(engine) as connection:
         patient_id = patients.upsert(connection, vault, identity, now)
-        row = {
-            "patient_id": patient_id,
-            "created_at": now,
-            "created_by": actor,
-            "model_name": model.name,
-            "model_version": model.version,
-            "threshold": model.threshold,
-            "probability": scored.probability,
-            "infected": scored.infected,
-            "risk_band": band.value,
-            "measurements": values,
-            "explanation": explanation.to_json(),
-        }
+        row = new_row(
+            model,
+            scored,
+            patient_id=patient_id,
+            created_at=now,
+            created_by=actor,
+            measurements=values,
+            explanation=explanation.to_json(),
+        )
         record_id = connection.execute(
             insert(predictions).returning(predictions.c.id), row
         ).scalar_one()
@@ -114,7 +139,7 @@ def predict_and_store(
         probability=scored.probability,
         infected=scored.infected,
         threshold=model.threshold,
-        risk_band=band,
+        risk_band=RiskBand(row["risk_band"]),
         model_name=model.name,
         model_version=model.version,
         extrapolations=extrapolations(values),

@@ -18,7 +18,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.tree import DecisionTreeClassifier
 
-from model_store.features import DIFFERENCES
+from model_store.features import DIFFERENCES, final_step_inputs, raw_row
 from model_store.schema import BY_CODE, CODES
 
 
@@ -47,11 +47,7 @@ class Explanation:
 
 def explain(pipeline: Pipeline, measurements: Mapping[str, float]) -> Explanation:
     """The exact contributions of one patient's raw schema values (keyed by field code)."""
-    row = np.array([[float(measurements[code]) for code in CODES]])
-    features = row
-    for _, step in pipeline.steps[:-1]:
-        features = step.transform(features)
-    forest = pipeline.steps[-1][1]
+    features, forest = final_step_inputs(pipeline, raw_row(measurements))
     if not isinstance(forest, RandomForestClassifier):
         raise TypeError(f"Explanations need a random forest, not {type(forest).__name__}.")
     # The trees compare float32 inputs with float64 thresholds, so do the same.

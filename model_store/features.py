@@ -6,6 +6,7 @@ types (the raw schema fields), not pre-computed or standardised features.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,25 @@ def raw_matrix(X: pd.DataFrame | np.ndarray) -> np.ndarray:
     if not np.isfinite(values).all():
         raise ValueError("Clinical fields must be finite numbers (no missing values)")
     return values
+
+
+def raw_row(measurements: Mapping[str, float]) -> np.ndarray:
+    """One patient's raw schema values (keyed by field code, extra keys ignored) as a 1-row
+    matrix in schema order."""
+    try:
+        return np.array([[float(measurements[code]) for code in CODES]])
+    except KeyError:
+        missing = [c for c in CODES if c not in measurements]
+        raise ValueError(f"Missing clinical fields: {', '.join(missing)}") from None
+
+
+def final_step_inputs(pipeline: Pipeline, raw: np.ndarray) -> tuple[np.ndarray, Any]:
+    """What the pipeline's last step sees for raw rows (every earlier step applied), and that
+    step: for the single-row fast path and the explanations, which both bypass predict_proba."""
+    features = raw
+    for _, step in pipeline.steps[:-1]:
+        features = step.transform(features)
+    return features, pipeline.steps[-1][1]
 
 
 class ClinicalFeatures(TransformerMixin, BaseEstimator):

@@ -30,8 +30,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from model_store import settings
 from model_store.explain import Explanation, explain
+from model_store.features import final_step_inputs, raw_row
 from model_store.persistence import load_pipeline
-from model_store.schema import CODES
 from model_store.tracking import connect, redact
 
 TRAIN_COMMAND = "python -m model_store train"
@@ -54,6 +54,11 @@ class Scored:
     probability: float
     infected: bool
 
+    @classmethod
+    def at(cls, probability: float, threshold: float) -> Scored:
+        """The decision rule: infected when the probability reaches the model's threshold."""
+        return cls(probability=probability, infected=probability >= threshold)
+
 
 @dataclass(frozen=True)
 class LoadedModel:
@@ -71,13 +76,8 @@ class LoadedModel:
 
     def predict(self, measurements: Mapping[str, float]) -> Scored:
         """Score one patient from raw schema values keyed by field code (extra keys ignored)."""
-        try:
-            row = np.array([[float(measurements[code]) for code in CODES]])
-        except KeyError:
-            missing = [c for c in CODES if c not in measurements]
-            raise ValueError(f"Missing clinical fields: {', '.join(missing)}") from None
-        probability = _one_row_proba(self.pipeline, row)
-        return Scored(probability=probability, infected=probability >= self.threshold)
+        probability = _one_row_proba(self.pipeline, raw_row(measurements))
+        return Scored.at(probability, self.threshold)
 
     def explain(self, measurements: Mapping[str, float]) -> Explanation:
         """Which of the patient's values moved the risk, and how much (exact; see explain)."""
@@ -95,10 +95,7 @@ def _one_row_proba(pipeline: Pipeline, row: np.ndarray) -> float:
     0.1 ms a tree, which is most of a single-row call; summing the trees' probabilities in the
     same order and dividing once is the same arithmetic without that overhead.
     """
-    features = row
-    for _, step in pipeline.steps[:-1]:
-        features = step.transform(features)
-    final = pipeline.steps[-1][1]
+    features, final = final_step_inputs(pipeline, row)
     if type(final) is not RandomForestClassifier:
         return float(final.predict_proba(features)[0, 1])
     features = np.ascontiguousarray(features, dtype=np.float32)
