@@ -209,11 +209,7 @@ def promote(version: str | int) -> Promotion:
     """Point `champion` at `version` (an admin's decision, whatever its metrics); the version it
     leaves gets the `previous` alias, so that `rollback` can undo this."""
     client = connect()
-    version = str(version)
-    try:
-        client.get_model_version(MODEL_NAME, version)
-    except MlflowException as exc:
-        raise UnknownVersion(f"{MODEL_NAME} has no version {version!r}") from exc
+    version = _registered(client, version)
     previous = champion_version(client)
     if previous is not None and previous != version:
         client.set_registered_model_alias(MODEL_NAME, PREVIOUS, previous)
@@ -238,12 +234,17 @@ def set_challenger(version: str | int | None) -> str | None:
         if before is not None:
             client.delete_registered_model_alias(MODEL_NAME, CHALLENGER)
         return before
+    client.set_registered_model_alias(MODEL_NAME, CHALLENGER, _registered(client, version))
+    return before
+
+
+def _registered(client: MlflowClient, version: str | int) -> str:
+    """`version` as a string, if the registry holds it; else UnknownVersion."""
     try:
         client.get_model_version(MODEL_NAME, str(version))
     except MlflowException as exc:
-        raise UnknownVersion(f"{MODEL_NAME} has no version {version!r}") from exc
-    client.set_registered_model_alias(MODEL_NAME, CHALLENGER, str(version))
-    return before
+        raise UnknownVersion(f"{MODEL_NAME} has no version {str(version)!r}") from exc
+    return str(version)
 
 
 def model_signature() -> ModelSignature:
