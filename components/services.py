@@ -134,6 +134,8 @@ def card(_model: LoadedModel, version: str) -> Card:
 
 
 def model_changed() -> None:
-    """This process serves a promotion at once (other replicas within the refresh window)."""
+    """This process serves a promotion at once (other replicas within the refresh window), and
+    its model cards show the moved aliases."""
     _current_version.clear()
     _challenger_version.clear()
+    card.clear()
