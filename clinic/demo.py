@@ -19,12 +19,13 @@ import pandas as pd
 from faker import Faker
 from sqlalchemy import Connection, Engine, insert, select
 
-from clinic import audit, counts, db
+from clinic import audit, batch, counts, db
 from clinic.identity import Identity
 from clinic.patients import new_row
 from clinic.predictions import Versioned
 from clinic.predictions import new_row as new_prediction_row
 from clinic.tables import patients, predictions
+from clinic.validation import FULL_NAME, NATIONAL_ID
 from clinic.vault import Vault
 from model_store.registry import Scored
 from model_store.schema import FIELDS
@@ -119,6 +120,18 @@ def generate(
         stored += len(rows)
         progress(stored)
     return stored
+
+
+def patients_csv(n: int, seed: int = 0) -> bytes:
+    """A batch file in the template's format holding `n` invented patients: for trying the
+    batch page, and for measuring it."""
+    rng = np.random.default_rng(seed)
+    people = _People(rng, seed)
+    frame = _measurements(rng, n)
+    identities = [people.invent() for _ in range(n)]
+    frame[FULL_NAME] = [who.full_name for who in identities]
+    frame[NATIONAL_ID] = [who.national_id for who in identities]
+    return frame[list(batch.COLUMNS)].to_csv(index=False).encode()
 
 
 def _measurements(rng: np.random.Generator, n: int) -> pd.DataFrame:

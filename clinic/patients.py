@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from clinic.db import insert_or_merge
 from clinic.identity import Identity, mask_name, mask_national_id
@@ -20,24 +21,41 @@ def context(column: str, patient_id: str) -> str:
 
 def upsert(connection: Connection, vault: Vault, identity: Identity, now: datetime) -> str:
     """The patient's id, found by blind index or created; the name on file becomes the latest."""
-    new_id = str(uuid.uuid4())
-    row = new_row(vault, identity, new_id, now)
-    index = row["national_id_index"]
+    return upsert_many(connection, vault, [identity], now)[0]
+
+
+def upsert_many(
+    connection: Connection, vault: Vault, identities: Sequence[Identity], now: datetime
+) -> list[str]:
+    """Each identity's patient id (in order), found by blind index or created, in a few
+    statements whatever the count; for a patient already on file the name typed last wins."""
+    rows = [new_row(vault, identity, str(uuid.uuid4()), now) for identity in identities]
     connection.execute(
-        insert_or_merge(connection, patients)
-        .values(**row)
-        .on_conflict_do_nothing(index_elements=["national_id_index"])
+        insert_or_merge(connection, patients).on_conflict_do_nothing(
+            index_elements=["national_id_index"]
+        ),
+        rows,
     )
-    patient_id = connection.execute(
-        select(patients.c.id).where(patients.c.national_id_index == index)
-    ).scalar_one()
-    if patient_id != new_id:
-        connection.execute(
-            update(patients)
-            .where(patients.c.id == patient_id)
-            .values(**_name_columns(vault, identity, patient_id, now))
+    indexes = {row["national_id_index"] for row in rows}
+    found = {
+        index: patient_id
+        for index, patient_id in connection.execute(
+            select(patients.c.national_id_index, patients.c.id).where(
+                patients.c.national_id_index.in_(indexes)
+            )
         )
-    return patient_id
+    }
+    renamed = {}  # patient id -> latest name columns, for patients already on file
+    for identity, row in zip(identities, rows, strict=True):
+        patient_id = found[row["national_id_index"]]
+        if patient_id != row["id"] or patient_id in renamed:
+            renamed[patient_id] = _name_columns(vault, identity, patient_id, now)
+    if renamed:
+        connection.execute(
+            update(patients).where(patients.c.id == bindparam("patient_id")),
+            [{"patient_id": pid, **columns} for pid, columns in renamed.items()],
+        )
+    return [found[row["national_id_index"]] for row in rows]
 
 
 def find(connection: Connection, vault: Vault, national_id_normalised: str) -> str | None:

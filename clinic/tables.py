@@ -102,12 +102,21 @@ predictions = Table(
     Column("challenger_version", String(32), nullable=True, comment="shadow model, if one was set"),
     Column("challenger_probability", Float, nullable=True, comment="never shown as the answer"),
     Column("challenger_infected", Boolean, nullable=True),
+    Column("batch_id", String(36), nullable=True, comment="the upload that stored it (batch)"),
+    Column(
+        "batch_key",
+        String(64),
+        nullable=True,
+        comment="keyed digest of patient and measurements: one upload stored twice is stored once",
+    ),
     Index("ix_predictions_patient_created", "patient_id", "created_at"),
     Index("ix_predictions_created_at", "created_at"),
     Index("ix_predictions_created_by_created_at", "created_by", "created_at"),
     Index("ix_predictions_probability", "probability"),
     Index("ix_predictions_created_by_probability", "created_by", "probability"),
     Index("ix_predictions_challenger_version", "challenger_version"),
+    Index("ix_predictions_batch_id", "batch_id"),
+    Index("ix_predictions_batch_key", "batch_key", unique=True),
 )
 
 prediction_counts = Table(

@@ -29,7 +29,7 @@ from skops.io.exceptions import UntrustedTypesFoundException
 from sqlalchemy.exc import SQLAlchemyError
 
 from model_store import settings
-from model_store.explain import Explanation, explain
+from model_store.explain import Explanation, explain, explain_many
 from model_store.features import final_step_inputs, raw_row
 from model_store.persistence import load_pipeline
 from model_store.tracking import connect, redact
@@ -82,6 +82,10 @@ class LoadedModel:
     def explain(self, measurements: Mapping[str, float]) -> Explanation:
         """Which of the patient's values moved the risk, and how much (exact; see explain)."""
         return explain(self.pipeline, measurements)
+
+    def explain_many(self, frame: pd.DataFrame) -> list[Explanation]:
+        """The same explanations for each row of raw schema columns (batches)."""
+        return explain_many(self.pipeline, frame)
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         """Probability of class 1 (event) for each row of raw schema columns."""

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model_store.explain import Explanation, describe, explain
+from model_store.explain import Explanation, describe, explain, explain_many
 from model_store.schema import CODES
 from model_store.train import load_data
 from tests.clinic.test_predictions import MEASUREMENTS
@@ -22,6 +22,19 @@ def test_contributions_add_up_to_probability_minus_base_rate(champion) -> None:
             probability - result.base_rate, abs=1e-6
         )
         assert set(result.contributions) == set(CODES)
+
+
+def test_many_at_once_equal_one_at_a_time(champion) -> None:
+    """Batches explain with sparse decision paths; they must say what the form would."""
+    frame = load_data()[list(CODES)].sample(60, random_state=3).reset_index(drop=True)
+    together = explain_many(champion.pipeline, frame)
+    assert len(together) == len(frame)
+    for measurements, batch in zip(frame.to_dict("records"), together, strict=True):
+        single = explain(champion.pipeline, measurements)
+        assert batch.base_rate == pytest.approx(single.base_rate, abs=1e-12)
+        assert batch.probability == pytest.approx(single.probability, abs=1e-9)
+        for code in CODES:
+            assert batch.contributions[code] == pytest.approx(single.contributions[code], abs=1e-9)
 
 
 def test_base_rate_is_the_forests_mean_root_share(champion) -> None:

@@ -1,0 +1,217 @@
+"""Batch scoring on a real database with the real model: what is stored, what is refused, and
+that an upload stored twice is stored once."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from clinic import audit, batch, patients, runtime
+from clinic.predictions import predict_and_store
+from clinic.tables import audit_events, prediction_counts, predictions
+from model_store.schema import CODES
+from tests.clinic.test_predictions import MEASUREMENTS
+
+PEOPLE = [
+    ("María José Ñúñez", "1.234.567-8"),
+    ("Ana Lucía Gómez", "52 345 678"),
+    ("Pedro Pérez", "80123456"),
+    ("Íñigo Ortiz Peña", "1020304050"),
+]
+
+
+def _csv(rows: list[dict], delimiter: str = ",", columns=batch.COLUMNS) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(
+        out, fieldnames=list(columns), delimiter=delimiter, extrasaction="ignore"
+    )
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def _row(i: int, **changes) -> dict:
+    name, national_id = PEOPLE[i]
+    measurements = dict(MEASUREMENTS, time=MEASUREMENTS["time"] + 97 * i, cd40=150 + 60 * i)
+    return {"full_name": name, "national_id": national_id, **measurements, **changes}
+
+
+@pytest.fixture
+def clinic(config):
+    return runtime.start(config)
+
+
+def _stored(clinic) -> list:
+    with clinic.engine.connect() as connection:
+        return connection.execute(select(predictions).order_by(predictions.c.id)).all()
+
+
+def _upload(clinic, model, data: bytes, **kwargs) -> batch.Outcome:
+    return batch.score_and_store(
+        clinic.engine, clinic.vault, model, batch.read(data), actor="dr.grey", **kwargs
+    )
+
+
+def test_good_rows_are_stored_and_each_bad_one_reported(clinic, champion) -> None:
+    rows = [
+        _row(0),
+        _row(1, age="200"),  # line 3: out of range
+        _row(2),
+        _row(3, national_id="", cd40="lots"),  # line 5: two problems
+    ]
+    checked = batch.read(_csv(rows))
+    assert [(p.line, p.field) for p in checked.bad] == [(3, "age"), (5, "national_id"), (5, "cd40")]
+    assert "0–120 years; got 200" in checked.bad[0].reason
+    assert checked.rejected_lines == 2
+
+    outcome = batch.score_and_store(clinic.engine, clinic.vault, champion, checked, actor="dr.grey")
+
+    stored = _stored(clinic)
+    assert outcome.stored == len(stored) == 2
+    assert sorted(r.line for r in outcome.results) == [2, 4]
+    by_id = {row.id: row for row in stored}
+    with clinic.engine.connect() as connection:
+        for result in outcome.results:
+            row = by_id[result.prediction_id]
+            typed = rows[result.line - 2]
+            assert row.measurements == {c: MEASUREMENTS[c] for c in CODES} | {
+                "time": typed["time"],
+                "cd40": typed["cd40"],
+            }
+            assert (row.source, row.created_by, row.batch_id) == (
+                "batch",
+                "dr.grey",
+                outcome.batch_id,
+            )
+            assert row.probability == pytest.approx(champion.predict(row.measurements).probability)
+            identity = patients.decrypt_identity(connection, clinic.vault, row.patient_id)
+            assert (identity.full_name, identity.national_id) == (
+                typed["full_name"],
+                typed["national_id"],
+            )
+
+
+def test_results_come_highest_risk_first_with_explanations(clinic, champion) -> None:
+    outcome = _upload(clinic, champion, _csv([_row(i) for i in range(4)]))
+    risks = [r.probability for r in outcome.results]
+    assert risks == sorted(risks, reverse=True) and len(set(risks)) > 1
+    for row in _stored(clinic):
+        single = champion.explain(row.measurements)
+        for code in CODES:
+            assert row.explanation["contributions"][code] == pytest.approx(
+                single.contributions[code], abs=1e-9
+            )
+
+
+def test_the_same_file_twice_is_stored_once(clinic, champion) -> None:
+    data = _csv([_row(i) for i in range(4)])
+    first = _upload(clinic, champion, data)
+    again = _upload(clinic, champion, data)
+
+    assert (first.stored, first.already_stored) == (4, 0)
+    assert (again.stored, again.already_stored) == (0, 4)
+    assert sorted(r.prediction_id for r in again.results) == sorted(
+        r.prediction_id for r in first.results
+    )
+    assert len(_stored(clinic)) == 4
+    with clinic.engine.connect() as connection:
+        tallied = connection.execute(select(func.sum(prediction_counts.c.n))).scalar_one()
+    assert tallied == 4
+
+
+def test_a_corrected_file_stores_only_the_corrected_row(clinic, champion) -> None:
+    rows = [_row(0), _row(1, wtkg="-3"), _row(2)]
+    first = _upload(clinic, champion, _csv(rows))
+    rows[1] = _row(1)
+    again = _upload(clinic, champion, _csv(rows))
+    assert (first.stored, again.stored, again.already_stored) == (2, 1, 2)
+    assert len(_stored(clinic)) == 3
+
+
+def test_a_patient_already_on_file_is_linked_not_duplicated(clinic, champion) -> None:
+    name, national_id = PEOPLE[0]
+    earlier = predict_and_store(
+        clinic.engine,
+        clinic.vault,
+        champion,
+        actor="dr.house",
+        full_name=name,
+        national_id=national_id.replace(".", "").replace("-", ""),
+        measurements=MEASUREMENTS,
+    )
+    outcome = _upload(clinic, champion, _csv([_row(0, full_name="María José Núñez Ruiz")]))
+    stored = {row.id: row for row in _stored(clinic)}
+    assert stored[outcome.results[0].prediction_id].patient_id == earlier.patient_id
+    with clinic.engine.connect() as connection:
+        latest = patients.decrypt_identity(connection, clinic.vault, earlier.patient_id)
+    assert latest.full_name == "María José Núñez Ruiz"  # the name typed last wins
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"\xef\xbb\xbf" + batch.template().encode(), "no patients"),
+        (_csv([_row(0)], columns=[c for c in batch.COLUMNS if c != "cd40"]), "cd40"),
+        (b"full_name,full_name\nA,B\n", "repeats: full_name"),
+        (b"PK\x03\x04\x00\x00binary spreadsheet", "binary"),
+        (b"\x81\x8d\x8f\x90", "UTF-8"),
+    ],
+)
+def test_a_malformed_file_is_refused_whole(clinic, data: bytes, reason: str) -> None:
+    with pytest.raises(batch.MalformedFile, match=reason):
+        batch.read(data)
+
+
+def test_spreadsheet_dialects_are_read(clinic, champion) -> None:
+    """Excel in a Spanish locale: semicolons, decimal commas, a BOM, headers in capitals."""
+    rows = [_row(0, wtkg="72,5"), _row(1)]
+    text = _csv(rows, delimiter=";").decode().replace("full_name", "FULL_NAME")
+    checked = batch.read(b"\xef\xbb\xbf" + text.encode("utf-8") + b"\n;;;\n")
+    assert not checked.bad
+    assert [row.measurements["wtkg"] for row in checked.good] == [72.5, 72.5]
+    latin = batch.read(_csv([_row(1)]).decode().encode("cp1252"))
+    assert latin.good[0].identity.full_name == "Ana Lucía Gómez"
+
+
+def test_identifiers_never_appear_unmasked(clinic, champion) -> None:
+    outcome = _upload(clinic, champion, _csv([_row(i) for i in range(4)]))
+    shown = batch.masked_csv(outcome.results) + repr(outcome)
+    for name, national_id in PEOPLE:
+        for part in name.split():
+            assert part not in shown
+        digits = national_id.replace(".", "").replace("-", "").replace(" ", "")
+        assert digits not in shown and digits[:6] not in shown
+    assert "M. J. Ñ." in shown and "••••5678" in shown
+
+
+def test_each_chunk_is_audited_with_the_upload(clinic, champion, monkeypatch) -> None:
+    monkeypatch.setattr(batch, "CHUNK", 3)
+    seen = []
+    outcome = _upload(
+        clinic, champion, _csv([_row(i) for i in range(4)]), progress=lambda *a: seen.append(a)
+    )
+    assert seen == [(3, 4), (4, 4)]
+    with clinic.engine.connect() as connection:
+        events = connection.execute(
+            select(audit_events.c.target, audit_events.c.details).where(
+                audit_events.c.action == "batch"
+            )
+        ).all()
+    assert [(e.target, e.details["rows"], e.details["stored"]) for e in events] == [
+        (outcome.batch_id, 3, 3),
+        (outcome.batch_id, 1, 1),
+    ]
+    assert audit.verify(clinic.engine)[1] is None
+
+
+def test_a_challenger_scores_every_row_in_the_shadow(clinic, champion) -> None:
+    rival = type(champion)(champion.name, "99", 0.5, champion.run_id, pipeline=champion.pipeline)
+    _upload(clinic, champion, _csv([_row(i) for i in range(3)]), challenger=rival)
+    for row in _stored(clinic):
+        assert row.challenger_version == "99"
+        assert row.challenger_probability == pytest.approx(row.probability)
+        assert row.challenger_infected == (row.probability >= 0.5)
