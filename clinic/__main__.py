@@ -6,6 +6,7 @@ import argparse
 import getpass
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from clinic import audit, config, db, rotation, runtime, setup, users
 from clinic.db import StorageUnavailable
@@ -153,6 +154,42 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _batch(args: argparse.Namespace) -> int:
+    """Score a CSV of patients as a clinician would on the batch page (audited as them)."""
+    from clinic import batch
+    from model_store.registry import ModelUnavailable, load
+
+    clinic = runtime.start(config.load())
+    with clinic.engine.connect() as connection:
+        user = users.by_username(connection, args.username)
+    if user is None or user.disabled or user.role not in users.CLINICAL:
+        print(f"error: {args.username} is not an active clinician or supervisor.", file=sys.stderr)
+        return 1
+    try:
+        checked = batch.read(args.file.read_bytes())
+        model = load()
+    except (OSError, batch.MalformedFile, ModelUnavailable) as exc:
+        print(f"error: nothing was stored: {exc}", file=sys.stderr)
+        return 1
+    for problem in checked.bad:
+        print(f"line {problem.line}, {problem.field}: {problem.reason}", file=sys.stderr)
+    outcome = batch.score_and_store(
+        clinic.engine, clinic.vault, model, checked, actor=user.username
+    )
+    report = batch.masked_csv(outcome.results)
+    if args.output:
+        args.output.write_text(report, encoding="utf-8")
+    else:
+        sys.stdout.write(report)
+    print(
+        f"Stored {outcome.stored} predictions with {model.name} version {model.version}; "
+        f"already stored before: {outcome.already_stored}; lines rejected: "
+        f"{checked.rejected_lines}.",
+        file=sys.stderr,
+    )
+    return 3 if checked.bad else 0
+
+
 def _setup_code(_: argparse.Namespace) -> int:
     """Print a fresh one-time code for creating the first administrator in the browser."""
     clinic = runtime.start(config.load())
@@ -185,6 +222,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     audit_commands.add_parser("verify", help=_audit_verify.__doc__).set_defaults(run=_audit_verify)
     commands.add_parser("setup-code", help=_setup_code.__doc__).set_defaults(run=_setup_code)
+    scoring = commands.add_parser("batch", help=_batch.__doc__)
+    scoring.add_argument("file", type=Path, help="a CSV in the template's format")
+    scoring.add_argument(
+        "--as", dest="username", required=True, type=users.normalise_username, help="who scores"
+    )
+    scoring.add_argument(
+        "--output", type=Path, help="write the masked, prioritised list here (default: stdout)"
+    )
+    scoring.set_defaults(run=_batch)
     demo_data = commands.add_parser("demo-data", help=_demo_data.__doc__)
     demo_data.add_argument("--n", type=_positive, required=True, help="how many predictions")
     demo_data.add_argument("--days", type=_positive, default=3 * 365, help="spread over (days)")

@@ -323,32 +323,27 @@ def _store(connection: Connection, rows: list[dict], lines: list[int]) -> list[R
     ]
 
 
-RESULT_COLUMNS = {
-    "line": "Line",
-    "name_masked": "Patient",
-    "national_id_masked": "National ID",
-    "probability": "Risk",
-    "risk_band": "Band",
-    "infected": "Predicted class",
-    "prediction_id": "Record",
-}
+def masked_table(results: Iterable[Result]) -> list[dict[str, object]]:
+    """The prioritised list as the clinician sees and downloads it: identifiers masked."""
+    return [
+        {
+            "Line": r.line,
+            "Patient": r.name_masked,
+            "National ID": r.national_id_masked,
+            "Risk": round(r.probability, 3),
+            "Band": r.risk_band.value,
+            "Class": class_label(r.infected),
+            "Record": r.prediction_id,
+        }
+        for r in results
+    ]
 
 
-def masked_csv(results: Iterable[Result]) -> str:
-    """The prioritised list as CSV, identifiers masked exactly as on screen."""
+def masked_csv(results: Sequence[Result]) -> str:
+    """The prioritised list as CSV, exactly as on screen."""
+    table = masked_table(results)
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(RESULT_COLUMNS.values())
-    for r in results:
-        writer.writerow(
-            [
-                r.line,
-                r.name_masked,
-                r.national_id_masked,
-                f"{r.probability:.3f}",
-                r.risk_band.value,
-                class_label(r.infected),
-                r.prediction_id,
-            ]
-        )
+    writer = csv.DictWriter(out, fieldnames=list(table[0]) if table else ["Line"])
+    writer.writeheader()
+    writer.writerows(table)
     return out.getvalue()

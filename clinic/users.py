@@ -30,6 +30,10 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+CLINICAL = frozenset({Role.CLINICIAN, Role.SUPERVISOR})
+"""The roles that see patients and make predictions."""
+
+
 class AccountError(ValueError):
     """A user-administration request that cannot be carried out; the message says why."""
 

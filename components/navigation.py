@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from clinic.users import Role
+from clinic.users import CLINICAL, Role
 
-CLINICAL = frozenset({Role.CLINICIAN, Role.SUPERVISOR})
 OVERSIGHT = frozenset({Role.SUPERVISOR, Role.ADMIN})
 EVERYONE = frozenset(Role)
 
@@ -22,6 +21,7 @@ class PageSpec:
 
 PAGES: dict[str, PageSpec] = {  # in menu order; each role lands on its first page
     "predict": PageSpec("pages/predict.py", "New prediction", ":material/monitor_heart:", CLINICAL),
+    "batch": PageSpec("pages/batch.py", "Score a list", ":material/upload_file:", CLINICAL),
     "history": PageSpec("pages/history.py", "History", ":material/history:", CLINICAL),
     "users": PageSpec("pages/users.py", "Users", ":material/group:", frozenset({Role.ADMIN})),
     "models": PageSpec(

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
-from clinic import audit, batch, patients, runtime
+from benchmarks.person import PASSWORD
+from clinic import __main__ as cli
+from clinic import audit, batch, db, demo, patients, runtime, users
 from clinic.predictions import predict_and_store
 from clinic.tables import audit_events, prediction_counts, predictions
 from model_store.schema import CODES
 from tests.clinic.test_predictions import MEASUREMENTS
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 PEOPLE = [
     ("María José Ñúñez", "1.234.567-8"),
@@ -215,3 +220,39 @@ def test_a_challenger_scores_every_row_in_the_shadow(clinic, champion) -> None:
         assert row.challenger_version == "99"
         assert row.challenger_probability == pytest.approx(row.probability)
         assert row.challenger_infected == (row.probability >= 0.5)
+
+
+def test_demo_patients_file_is_all_valid_and_distinct() -> None:
+    checked = batch.read(demo.patients_csv(300, seed=4))
+    assert not checked.bad and len(checked.good) == 300
+    assert len({row.identity.national_id_normalised for row in checked.good}) > 290
+    assert demo.patients_csv(20, seed=4) == demo.patients_csv(20, seed=4)
+
+
+def test_command_scores_a_file_as_a_clinician(
+    config, champion, monkeypatch, capsys, tmp_path, trained_store
+) -> None:
+    monkeypatch.setenv("CLINIC_DATA_DIR", str(config.data_dir))
+    monkeypatch.setenv("DATABASE_URL", config.database_url)
+    clinic = runtime.start(config)
+    with db.writing(clinic.engine) as connection:
+        for username, role in [("ana", "clinician"), ("root", "admin")]:
+            users.add(
+                connection, "test", username, username, role, PASSWORD, temporary=False, now=NOW
+            )
+    upload, output = tmp_path / "list.csv", tmp_path / "prioritised.csv"
+    upload.write_bytes(_csv([_row(0), _row(1, karnof="55"), _row(2)]))
+
+    assert cli.main(["batch", str(upload), "--as", "root"]) == 1
+    assert cli.main(["batch", str(upload), "--as", "Ana", "--output", str(output)]) == 3
+    err = capsys.readouterr().err
+    assert "line 3, karnof: Karnofsky performance score must be one of" in err
+    assert "Stored 2 predictions" in err and "lines rejected: 1" in err
+    listing = list(csv.DictReader(io.StringIO(output.read_text())))
+    assert [row["Line"] for row in listing] != [] and {row["Line"] for row in listing} == {"2", "4"}
+    assert {row.created_by for row in _stored(clinic)} == {"ana"}
+
+    upload.write_bytes(b"full_name;national_id\nAna;123\n")
+    assert cli.main(["batch", str(upload), "--as", "ana"]) == 1
+    assert "nothing was stored: The header lacks the column(s) time" in capsys.readouterr().err
+    assert len(_stored(clinic)) == 2

@@ -1,0 +1,70 @@
+"""Batch scoring: upload a CSV of patients, see every bad row, score and store the good ones,
+get a prioritised list with identifiers masked."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from clinic import batch
+from clinic.db import StorageUnavailable
+from components import batch_view
+from components.guard import require
+from components.services import current_challenger, current_model
+
+OUTCOME_KEY = "batch.outcome"
+
+clinic, user = require("batch")
+st.title("Score a list of patients")
+st.caption(
+    "One patient per line. Every line is checked first; only correct lines are scored and "
+    "stored, and a file scored before stores nothing twice."
+)
+batch_view.template_help()
+
+uploaded = st.file_uploader("CSV file", type=["csv", "txt"], key="batch.file")
+if uploaded is None:
+    st.session_state.pop(OUTCOME_KEY, None)
+    st.stop()
+try:
+    checked = batch.read(uploaded.getvalue())
+except batch.MalformedFile as exc:
+    st.error(f"Nothing was stored: {exc}", icon=":material/error:")
+    st.stop()
+
+batch_view.check_report(checked)
+model = current_model(clinic.config.model_uri)
+outcome = st.session_state.get(OUTCOME_KEY)
+if outcome is not None and outcome[0] != uploaded.file_id:
+    outcome = None  # a result belongs to the file that produced it
+if outcome is None and st.button(
+    f"Score and store {len(checked.good):,} patients",
+    type="primary",
+    disabled=model is None or not checked.good,
+    icon=":material/play_arrow:",
+):
+    bar = st.progress(0.0, text="Scoring…")
+    try:
+        result = batch.score_and_store(
+            clinic.engine,
+            clinic.vault,
+            model,
+            checked,
+            actor=user.username,
+            challenger=current_challenger(clinic.config.model_uri),
+            progress=lambda done, total: bar.progress(
+                done / total, text=f"Stored {done:,} of {total:,}"
+            ),
+        )
+    except StorageUnavailable as exc:
+        bar.empty()
+        st.error(
+            f"{exc} Lines stored before the failure are kept; press the button again to store "
+            "the rest.",
+            icon=":material/database_off:",
+        )
+        st.stop()
+    bar.empty()
+    outcome = (uploaded.file_id, result)
+    st.session_state[OUTCOME_KEY] = outcome
+if outcome is not None:
+    batch_view.prioritised(outcome[1])

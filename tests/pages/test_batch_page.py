@@ -1,0 +1,75 @@
+"""The batch page through AppTest: a clinician uploads a list, sees each bad line, stores the
+good ones once and gets them highest risk first with identifiers masked."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, select
+from streamlit.testing.v1 import AppTest
+
+from clinic.tables import predictions
+from tests.clinic.test_batch import PEOPLE, _csv, _row
+from tests.pages.test_predict_page import APP, signed_in_app
+
+
+def _probabilities(tmp_path) -> list[float]:
+    engine = create_engine(f"sqlite:///{tmp_path / 'clinic.db'}")
+    with engine.connect() as connection:
+        stored = list(connection.execute(select(predictions.c.probability)).scalars())
+    engine.dispose()
+    return stored
+
+
+def _upload(at, data: bytes):
+    at.file_uploader(key="batch.file").upload("list.csv", data, "text/csv")
+    return at.run()
+
+
+@pytest.fixture
+def page(trained_store, tmp_path, monkeypatch):
+    at = signed_in_app(tmp_path, monkeypatch)
+    return at.switch_page("pages/batch.py").run()
+
+
+def test_a_list_is_checked_stored_once_and_prioritised(page, tmp_path) -> None:
+    data = _csv([_row(0), _row(1, age="-4"), _row(2), _row(3)])
+    at = _upload(page, data)
+    assert not at.exception
+    assert "3 lines can be scored; 1 need correcting" in at.warning[0].value
+    report = at.dataframe[0].value
+    assert report.values.tolist() == [[3, "age", "Age must be between 0–120 years; got -4."]]
+    assert _probabilities(tmp_path) == []  # checked, not yet stored
+
+    at.button[-1].click().run()
+    assert not at.exception
+    assert "Stored 3 predictions." in at.success[-1].value
+    listing = at.dataframe[1].value
+    stored = sorted(_probabilities(tmp_path), reverse=True)
+    assert listing["Risk"].tolist() == [round(p, 3) for p in stored]
+    assert sorted(listing["Line"]) == [2, 4, 5]
+    shown = listing.to_csv() + at.download_button[-1].proto.url
+    for name, national_id in PEOPLE:
+        assert name.split()[0] not in shown and national_id not in shown
+
+    page.file_uploader(key="batch.file").set_value(None)
+    at = _upload(page.run(), data)
+    at.button[-1].click().run()
+    assert "Stored 0 predictions; 3 had been stored before" in at.success[-1].value
+    assert len(_probabilities(tmp_path)) == 3
+
+
+def test_a_malformed_file_stores_nothing(page, tmp_path) -> None:
+    at = _upload(page, b"name,id\nAna,1\n")
+    assert "Nothing was stored: The header lacks the column(s) full_name" in at.error[0].value
+    assert not [b for b in at.button if b.label.startswith("Score and store")]
+    assert _probabilities(tmp_path) == []
+
+
+def test_administrators_cannot_open_it(trained_store, tmp_path, monkeypatch) -> None:
+    """Not in an administrator's menu, and refused by the page itself when run directly."""
+    at = signed_in_app(tmp_path, monkeypatch, role="admin")
+    direct = AppTest.from_file(str(APP.parent / "pages" / "batch.py"), default_timeout=60)
+    direct.session_state["auth.token"] = at.session_state["auth.token"]
+    direct.run()
+    assert "Your role does not give access" in direct.error[0].value
+    assert not direct.file_uploader
