@@ -130,6 +130,7 @@ def _demo_data(args: argparse.Namespace) -> int:
         now=datetime.now(UTC),
         days=args.days,
         seed=args.seed,
+        shifted=args.shift,
     )
     try:
         if not args.force:
@@ -240,6 +241,11 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated usernames (default: every clinician account)",
     )
     demo_data.add_argument("--seed", type=int, default=0, help="same seed, same data")
+    demo_data.add_argument(
+        "--shift",
+        action="store_true",
+        help="older, heavier patients with fewer CD4 cells: drift for the monitoring page",
+    )
     demo_data.add_argument(
         "--force", action="store_true", help="even if the database holds real predictions"
     )

@@ -33,6 +33,9 @@ from model_store.train import load_data
 
 SOURCE = "demo"
 CHUNK = 10_000
+SHIFT = {"age": 15, "cd40": -120, "cd420": -120, "wtkg": 10}
+"""What --shift adds to each value: older, heavier patients with fewer CD4 cells than ACTG 175
+enrolled; values still within what the form accepts."""
 VISITS_PER_PATIENT = 3
 """On average; each prediction picks its patient at random, so some have one, some many."""
 
@@ -56,6 +59,8 @@ class Plan:
     now: datetime
     days: int = 3 * 365
     seed: int = 0
+    shifted: bool = False
+    """Patients unlike the trial's (see SHIFT): for seeing the monitoring flag drift."""
 
 
 def refuse_if_real(engine: Engine) -> None:
@@ -83,7 +88,7 @@ def generate(
     """Store `plan.n` demo predictions; returns how many were stored."""
     rng = np.random.default_rng(plan.seed)
     people = _People(rng, plan.seed)
-    measurements = _measurements(rng, plan.n)
+    measurements = _measurements(rng, plan.n, plan.shifted)
     probabilities = model.predict_proba(measurements)
     seconds = np.sort(rng.uniform(0, plan.days * 86_400, plan.n))[::-1]
     who = rng.integers(0, max(1, plan.n // VISITS_PER_PATIENT), plan.n)
@@ -134,9 +139,10 @@ def patients_csv(n: int, seed: int = 0) -> bytes:
     return frame[list(batch.COLUMNS)].to_csv(index=False).encode()
 
 
-def _measurements(rng: np.random.Generator, n: int) -> pd.DataFrame:
+def _measurements(rng: np.random.Generator, n: int, shifted: bool = False) -> pd.DataFrame:
     """Training rows drawn at random, measured values nudged (5% of their spread) within the
-    training range, so no two demo patients are the same trial participant."""
+    training range, so no two demo patients are the same trial participant; `shifted` then
+    moves some fields by SHIFT, as far as the form accepts."""
     data = load_data()
     frame = (
         data[[f.code for f in FIELDS]].iloc[rng.integers(0, len(data), n)].reset_index(drop=True)
@@ -147,6 +153,8 @@ def _measurements(rng: np.random.Generator, n: int) -> pd.DataFrame:
         column = frame[f.code].astype(float)
         noisy = column + rng.normal(0, 0.05 * column.std(), n)
         noisy = noisy.clip(*f.training_range)
+        if shifted and f.code in SHIFT:
+            noisy = (noisy + SHIFT[f.code]).clip(*f.valid_range)
         frame[f.code] = noisy.round().astype(int) if f.integer else noisy.round(1)
     return frame
 

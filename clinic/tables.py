@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     TypeDecorator,
@@ -130,6 +131,22 @@ prediction_counts = Table(
     Column("n", BigInteger, nullable=False),
     comment="daily tallies of predictions, kept in the transaction that stores each one",
     # Key order = the history's GROUP BY; without rowid SQLite stores rows in that order.
+    sqlite_with_rowid=False,
+)
+
+input_counts = Table(
+    "input_counts",
+    metadata,
+    Column("day", Date, primary_key=True, comment="UTC day of the predictions counted"),
+    Column("field", String(16), primary_key=True, comment="schema field code"),
+    Column(
+        "bin",
+        SmallInteger,
+        primary_key=True,
+        comment="model_store.reference bin: 1..n in the training range, 0 below, 99 above",
+    ),
+    Column("n", BigInteger, nullable=False),
+    comment="daily tallies of the inputs' bins, for drift; kept with each prediction",
     sqlite_with_rowid=False,
 )
 

@@ -160,11 +160,12 @@ GROUPS: tuple[str, ...] = tuple(dict.fromkeys(f.group for f in FIELDS))
 
 def describe_range(f: Field, bounds: tuple[float, float]) -> str:
     """'0–120 years': a range as people read it, in the field's unit."""
-    lo, hi = (_fmt(v) for v in bounds)
+    lo, hi = (number_text(v) for v in bounds)
     return f"{lo}–{hi} {f.unit}".strip()
 
 
-def _fmt(value: float) -> str:
+def number_text(value: float) -> str:
+    """A number as people write it: 12, 72.5 (no trailing .0)."""
     return f"{value:g}" if value != int(value) else str(int(value))
 
 
