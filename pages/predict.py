@@ -50,9 +50,16 @@ if submission is not None and model is not None:
             + "\n".join(f"- {message}" for message in exc.problems.values()),
             icon=":material/error:",
         )
+        # The alert sits above the form, out of sight of the Predict button on a long form.
+        st.toast(
+            f"Nothing was stored: {len(exc.problems)} field(s) to correct, listed above the form.",
+            icon=":material/error:",
+            duration="long",
+        )
     except StorageUnavailable as exc:
         st.session_state.pop(RESULT_KEY, None)
         alert.error(str(exc), icon=":material/database_off:")
+        st.toast(str(exc), icon=":material/database_off:", duration="long")
 
 with result_column:
     if result := st.session_state.get(RESULT_KEY):

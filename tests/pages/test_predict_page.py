@@ -107,6 +107,7 @@ def test_out_of_range_value_names_the_field_and_stores_nothing(app: AppTest, tmp
     assert len(app.error) == 1
     assert "Age must be between 0–120 years; got 130." in app.error[0].value
     assert "Nothing was stored" in app.error[0].value
+    assert "Nothing was stored: 1 field(s) to correct" in app.toast[0].value
     assert not app.metric
     assert _stored(tmp_path) == 0
     assert app.number_input(key="patient_form.age").value == 130
@@ -141,6 +142,7 @@ def test_database_outage_keeps_the_form_and_the_retry_goes_through(
     blocker.execute("BEGIN EXCLUSIVE")  # another process holds the database: writes time out
     try:
         _predict(app)
+        assert app.toast[0].value == app.error[0].value
         assert "nothing was stored" in app.error[0].value
         assert not app.metric
         assert app.text_input(key="patient_form.national_id").value == NATIONAL_ID
