@@ -27,6 +27,7 @@ PAGES: dict[str, PageSpec] = {  # in menu order; each role lands on its first pa
     "models": PageSpec(
         "pages/models.py", "Model versions", ":material/account_tree:", frozenset({Role.ADMIN})
     ),
+    "monitoring": PageSpec("pages/monitoring.py", "Monitoring", ":material/monitoring:", OVERSIGHT),
     "audit": PageSpec("pages/audit.py", "Audit trail", ":material/policy:", OVERSIGHT),
     "model": PageSpec("pages/model_card.py", "Model card", ":material/description:", EVERYONE),
     "account": PageSpec("pages/account.py", "My account", ":material/person:", EVERYONE),

@@ -8,6 +8,7 @@ import streamlit as st
 
 from clinic import shadow
 from components import model_charts, plots, services
+from components.agreement_view import agreement_table
 from components.guard import require
 from model_store.registry import ModelUnavailable
 
@@ -108,31 +109,4 @@ st.dataframe(
     hide_index=True,
 )
 
-st.subheader("Champion and challenger on live traffic")
-pairs = shadow.agreement(clinic.engine)
-if not pairs:
-    st.caption(
-        "No challenger has scored any prediction yet. An administrator can set one on the "
-        "Model versions page: it then scores every new prediction in the background, never "
-        "shown as the answer, and the agreement appears here."
-    )
-else:
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "champion": f"v{p.champion}",
-                    "challenger": f"v{p.challenger}",
-                    "predictions scored by both": p.predictions,
-                    "same class": p.same_class,
-                    "mean probability difference": p.mean_difference,
-                }
-                for p in pairs
-            ]
-        ),
-        hide_index=True,
-        column_config={
-            "same class": st.column_config.NumberColumn(format="percent"),
-            "mean probability difference": st.column_config.NumberColumn(format="%.3f"),
-        },
-    )
+agreement_table(shadow.agreement(clinic.engine))

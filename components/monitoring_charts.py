@@ -1,0 +1,51 @@
+"""The monitoring page's plotly figures (graph_objects, as in the history: fast to build)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from clinic.monitoring import FieldDrift, Week
+from components.plots import MARGIN
+
+_HEIGHT = 300
+
+
+def overlay(drift: FieldDrift) -> go.Figure:
+    """Training and recent shares bin by bin, one over the other."""
+    figure = go.Figure(
+        [
+            go.Bar(x=list(drift.bins), y=list(drift.training), name="Training data (ACTG 175)"),
+            go.Bar(x=list(drift.bins), y=list(drift.recent), name="Recent predictions"),
+        ],
+        layout={
+            "title": f"{drift.label}: PSI {drift.psi:.2f}",
+            "barmode": "overlay",
+            "height": _HEIGHT,
+            "margin": MARGIN,
+            "yaxis": {"title": "share of patients", "tickformat": ".0%"},
+            "legend": {"orientation": "h", "y": -0.25},
+        },
+    )
+    figure.update_traces(opacity=0.6)
+    return figure
+
+
+def positive_rate(weeks: Sequence[Week]) -> go.Figure:
+    """Share predicted infected, week by week, with each week's count on hover."""
+    return go.Figure(
+        go.Scatter(
+            x=[w.start for w in weeks],
+            y=[w.positive_rate for w in weeks],
+            customdata=[w.predictions for w in weeks],
+            hovertemplate="week of %{x}: %{y:.1%} of %{customdata} predictions<extra></extra>",
+            mode="lines+markers",
+        ),
+        layout={
+            "title": "Predicted infected, per week",
+            "height": _HEIGHT,
+            "margin": MARGIN,
+            "yaxis": {"title": "share", "tickformat": ".0%", "rangemode": "tozero"},
+        },
+    )
