@@ -36,7 +36,8 @@ model = current_model(clinic.config.model_uri)
 outcome = st.session_state.get(OUTCOME_KEY)
 if outcome is not None and outcome[0] != uploaded.file_id:
     outcome = None  # a result belongs to the file that produced it
-if outcome is None and st.button(
+action = st.empty()  # the button goes once the list is stored
+if outcome is None and action.button(
     f"Score and store {len(checked.good):,} patients",
     type="primary",
     disabled=model is None or not checked.good,
@@ -64,6 +65,7 @@ if outcome is None and st.button(
         )
         st.stop()
     bar.empty()
+    action.empty()
     outcome = (uploaded.file_id, result)
     st.session_state[OUTCOME_KEY] = outcome
 if outcome is not None:

@@ -43,6 +43,7 @@ def test_a_list_is_checked_stored_once_and_prioritised(page, tmp_path) -> None:
     at.button[-1].click().run()
     assert not at.exception
     assert "Stored 3 predictions." in at.success[-1].value
+    assert not [b for b in at.button if b.label.startswith("Score and store")]
     listing = at.dataframe[1].value
     stored = sorted(_probabilities(tmp_path), reverse=True)
     assert listing["Risk"].tolist() == [round(p, 3) for p in stored]
