@@ -191,6 +191,14 @@ def _batch(args: argparse.Namespace) -> int:
     return 3 if checked.bad else 0
 
 
+def _demo_csv(args: argparse.Namespace) -> int:
+    """Print a CSV list of N invented patients in the batch template's format."""
+    from clinic import demo
+
+    sys.stdout.write(demo.patients_csv(args.n, args.seed).decode())
+    return 0
+
+
 def _setup_code(_: argparse.Namespace) -> int:
     """Print a fresh one-time code for creating the first administrator in the browser."""
     clinic = runtime.start(config.load())
@@ -250,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
         "--force", action="store_true", help="even if the database holds real predictions"
     )
     demo_data.set_defaults(run=_demo_data)
+    demo_csv = commands.add_parser("demo-csv", help=_demo_csv.__doc__)
+    demo_csv.add_argument("--n", type=_positive, required=True, help="how many patients")
+    demo_csv.add_argument("--seed", type=int, default=0, help="same seed, same list")
+    demo_csv.set_defaults(run=_demo_csv)
     user_commands = commands.add_parser("users", help="accounts").add_subparsers(
         dest="users_command", required=True
     )

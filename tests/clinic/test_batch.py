@@ -222,8 +222,9 @@ def test_a_challenger_scores_every_row_in_the_shadow(clinic, champion) -> None:
         assert row.challenger_infected == (row.probability >= 0.5)
 
 
-def test_demo_patients_file_is_all_valid_and_distinct() -> None:
-    checked = batch.read(demo.patients_csv(300, seed=4))
+def test_demo_patients_file_is_all_valid_and_distinct(capsys) -> None:
+    assert cli.main(["demo-csv", "--n", "300", "--seed", "4"]) == 0
+    checked = batch.read(capsys.readouterr().out.encode())
     assert not checked.bad and len(checked.good) == 300
     assert len({row.identity.national_id_normalised for row in checked.good}) > 290
     assert demo.patients_csv(20, seed=4) == demo.patients_csv(20, seed=4)
