@@ -282,19 +282,19 @@ def _fingerprint(vault: Vault, row: GoodRow) -> str:
 
 def _store(connection: Connection, rows: list[dict], lines: list[int]) -> list[Result]:
     """Insert the rows not stored before, count them, and read every row's stored record back
-    (new or earlier) by its fingerprint."""
-    statement = (
-        db.insert_or_merge(connection, predictions)
-        .on_conflict_do_nothing(index_elements=["batch_key"])
-        .returning(predictions.c.batch_key)
+    (new, or from an earlier upload) by its fingerprint."""
+    connection.execute(
+        db.insert_or_merge(connection, predictions).on_conflict_do_nothing(
+            index_elements=["batch_key"]
+        ),
+        rows,  # no RETURNING: executemany stays a prepared statement (fast on PostgreSQL)
     )
-    inserted = set(connection.execute(statement, rows).scalars())
-    counts.add(connection, [row for row in rows if row["batch_key"] in inserted])
     stored = {
         r.batch_key: r
         for r in connection.execute(
             select(
                 predictions.c.batch_key,
+                predictions.c.batch_id,
                 predictions.c.id,
                 predictions.c.probability,
                 predictions.c.infected,
@@ -307,6 +307,8 @@ def _store(connection: Connection, rows: list[dict], lines: list[int]) -> list[R
             .where(predictions.c.batch_key.in_({row["batch_key"] for row in rows}))
         )
     }
+    upload = rows[0]["batch_id"]
+    counts.add(connection, [row for row in rows if stored[row["batch_key"]].batch_id == upload])
     return [
         Result(
             line=line,
@@ -317,7 +319,7 @@ def _store(connection: Connection, rows: list[dict], lines: list[int]) -> list[R
             infected=found.infected,
             risk_band=RiskBand(found.risk_band),
             model_version=found.model_version,
-            new=found.batch_key in inserted,
+            new=found.batch_id == upload,
         )
         for line, found in zip(lines, (stored[row["batch_key"]] for row in rows), strict=True)
     ]
