@@ -10,14 +10,27 @@ from clinic.monitoring import FieldDrift, Week
 from components.plots import MARGIN
 
 _HEIGHT = 300
+TRAINING_COLOUR = "#9aa5b1"
+RECENT_COLOUR = "#0f6e8c"
+"""The theme's primary colour (.streamlit/config.toml): today's patients stand out."""
 
 
 def overlay(drift: FieldDrift) -> go.Figure:
     """Training and recent shares bin by bin, one over the other."""
     figure = go.Figure(
         [
-            go.Bar(x=list(drift.bins), y=list(drift.training), name="Training data (ACTG 175)"),
-            go.Bar(x=list(drift.bins), y=list(drift.recent), name="Recent predictions"),
+            go.Bar(
+                x=list(drift.bins),
+                y=list(drift.training),
+                name="Training data (ACTG 175)",
+                marker_color=TRAINING_COLOUR,
+            ),
+            go.Bar(
+                x=list(drift.bins),
+                y=list(drift.recent),
+                name="Recent predictions",
+                marker_color=RECENT_COLOUR,
+            ),
         ],
         layout={
             "title": f"{drift.label}: PSI {drift.psi:.2f}",

@@ -50,20 +50,22 @@ if report.flagged:
 else:
     st.success("No input has shifted beyond 0.2.", icon=":material/check_circle:")
 
-table, chart = st.columns([2, 3], gap="large")
+table, chart = st.columns([1, 1], gap="large")
 table.dataframe(
     pd.DataFrame(
         {
             "Input": [f.label for f in report.fields],
             "PSI": [round(f.psi, 3) for f in report.fields],
             "Shifted": ["yes" if f.flagged else "" for f in report.fields],
-            "Outside training range": [f.outside for f in report.fields],
+            "Outside range": [f.outside for f in report.fields],
         }
     ),
     hide_index=True,
     width="stretch",
     column_config={
-        "Outside training range": st.column_config.NumberColumn(format="percent"),
+        "Outside range": st.column_config.NumberColumn(
+            format="percent", help="Share of values outside everything seen in training"
+        ),
     },
 )
 chosen = chart.selectbox(
