@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import cold_start, history, memory, serving
+from benchmarks import cold_start, concurrency, history, memory, serving
 from benchmarks.report import show
 from model_store.tracking import redact
 
@@ -42,6 +42,17 @@ def _memory(args: argparse.Namespace) -> int:
     return 0 if all(f.met is not False for f in figures) else 1
 
 
+def _concurrency(args: argparse.Namespace) -> int:
+    command = "python -m benchmarks concurrency"
+    command += f" --database-url {redact(args.database_url)}" if args.database_url else ""
+    figures, context = concurrency.figures(
+        args.sessions, args.predictions, command, args.database_url
+    )
+    show(f"concurrency-{context['database']}", figures, context)
+    complete = context["stored"] == args.sessions * args.predictions and not context["errors"]
+    return 0 if complete and all(f.met is not False for f in figures) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     commands = parser.add_subparsers(dest="benchmark")
@@ -61,9 +72,19 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("memory", help=memory.__doc__.splitlines()[0])
     run.add_argument("--sessions", type=int, default=10, help="further signed-in sessions")
     run.set_defaults(run=_memory)
+    run = commands.add_parser("concurrency", help=concurrency.__doc__.splitlines()[0])
+    run.add_argument(
+        "--sessions", type=int, default=concurrency.SESSIONS, help="clinicians at once"
+    )
+    run.add_argument(
+        "--predictions", type=int, default=concurrency.PREDICTIONS, help="patients each"
+    )
+    run.add_argument("--database-url", help="PostgreSQL URL to serve from (default: SQLite)")
+    run.set_defaults(run=_concurrency)
     args = parser.parse_args(argv)
     if args.benchmark is None:  # everything, with defaults
-        return max(main([name]) for name in ("serving", "cold-start", "memory", "history"))
+        everything = ("serving", "cold-start", "memory", "concurrency", "history")
+        return max(main([name]) for name in everything)
     return args.run(args)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import threading
+from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect
 from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -63,11 +64,43 @@ def make_engine(url: str) -> Engine:
     )
 
 
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\b[^=\n]*=(.*)$", re.MULTILINE)
+_QUOTED = re.compile(r"""["']([^"']+)["']""")
+
+
+def _script_heads() -> frozenset[str]:
+    """The newest revision(s) of migrations/versions, read from each script's `revision` and
+    `down_revision` lines without importing Alembic (a test checks the two agree)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in _REVISION_LINE.findall(script.read_text(encoding="utf-8")):
+            (revisions if name == "revision" else parents).update(_QUOTED.findall(value))
+    return frozenset(revisions - parents)
+
+
+def _at_head(connection: Connection) -> bool:
+    """True when the database already records exactly the scripts' newest revision(s)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return False
+    current = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars()
+    return frozenset(current) == _script_heads()
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision`, the newest by default (a no-op when already there)."""
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    """Bring the schema to `revision`, the newest by default (a no-op when already there).
+
+    Alembic is imported only when there is something to upgrade: at head, as on every start
+    but the first, this is one query, and the sign-in page does not wait ~0.15 s for Alembic.
+    """
     with engine.begin() as connection:
+        if revision == "head" and _at_head(connection):
+            return
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
@@ -88,14 +121,23 @@ def connect(url: str) -> Engine:
 
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
-    """One write transaction: committed whole or not at all; outages become StorageUnavailable."""
+    """One write transaction: committed whole or not at all; outages become StorageUnavailable.
+
+    SQLite has one writer at a time. Within a process, writers queue on a lock, first come
+    first served, instead of polling SQLite's lock: under load its busy handler's back-off let
+    some of 20 clinicians' writes wait past the timeout while others went through."""
+    queue = _SQLITE_WRITERS[engine.url] if engine.dialect.name == "sqlite" else nullcontext()
     try:
-        with engine.connect() as connection:
+        with queue, engine.connect() as connection:
             connection.execution_options(writing=True)
             with connection.begin():
                 yield connection
     except OUTAGES as exc:
         raise StorageUnavailable() from exc
+
+
+_SQLITE_WRITERS: defaultdict[object, threading.RLock] = defaultdict(threading.RLock)
+"""One write queue per SQLite database in this process (other processes: busy_timeout)."""
 
 
 def insert_or_merge(connection: Connection, table: Table) -> PostgresqlInsert | SqliteInsert:

@@ -62,7 +62,7 @@ def current(clinic: Clinic) -> Current | None:
             return None
         with clinic.engine.connect() as connection:
             user = users.by_id(connection, session.user_id)
-    except db.OUTAGES as exc:
+    except (*db.OUTAGES, db.StorageUnavailable) as exc:  # resume writes: it can time out
         last = st.session_state.get(LAST_CHECK)
         if last and last.token == token:
             return dataclasses.replace(last, degraded=True)
