@@ -1,12 +1,13 @@
-"""`python -m benchmarks [history]`: measure, print each figure beside its goal, save JSON."""
+"""`python -m benchmarks [NAME]`: measure, print each figure beside its goal, save JSON.
+Without a name, every benchmark runs and one table of all figures ends the output."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from benchmarks import cold_start, concurrency, history, memory, serving
-from benchmarks.report import show
+from benchmarks import batch, cold_start, concurrency, history, memory, serving
+from benchmarks.report import show, summary
 from model_store.tracking import redact
 
 
@@ -42,6 +43,15 @@ def _memory(args: argparse.Namespace) -> int:
     return 0 if all(f.met is not False for f in figures) else 1
 
 
+def _batch(args: argparse.Namespace) -> int:
+    command = "python -m benchmarks batch"
+    command += f" --database-url {redact(args.database_url)}" if args.database_url else ""
+    figures = batch.figures(args.n, args.repeat, args.database_url, command)
+    database = "postgresql" if args.database_url else "sqlite"
+    show(f"batch-{database}", figures, {"rows": f"{args.n:,}", "runs": args.repeat})
+    return 0 if all(f.met is not False for f in figures) else 1
+
+
 def _concurrency(args: argparse.Namespace) -> int:
     command = "python -m benchmarks concurrency"
     command += f" --database-url {redact(args.database_url)}" if args.database_url else ""
@@ -72,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("memory", help=memory.__doc__.splitlines()[0])
     run.add_argument("--sessions", type=int, default=10, help="further signed-in sessions")
     run.set_defaults(run=_memory)
+    run = commands.add_parser("batch", help=batch.__doc__.splitlines()[0])
+    run.add_argument("--n", type=int, default=batch.DEFAULT_N, help="rows in each file")
+    run.add_argument("--repeat", type=int, default=3, help="files to store")
+    run.add_argument("--database-url", help="PostgreSQL URL to store in (default: SQLite)")
+    run.set_defaults(run=_batch)
     run = commands.add_parser("concurrency", help=concurrency.__doc__.splitlines()[0])
     run.add_argument(
         "--sessions", type=int, default=concurrency.SESSIONS, help="clinicians at once"
@@ -83,8 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(run=_concurrency)
     args = parser.parse_args(argv)
     if args.benchmark is None:  # everything, with defaults
-        everything = ("serving", "cold-start", "memory", "concurrency", "history")
-        return max(main([name]) for name in everything)
+        everything = ("serving", "batch", "cold-start", "memory", "concurrency", "history")
+        status = max(main([name]) for name in everything)
+        summary()
+        return status
     return args.run(args)
 
 

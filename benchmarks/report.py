@@ -44,8 +44,13 @@ def measure(
     return statistics.median(times), cuts[18]
 
 
+SHOWN: list[tuple[str, Figure]] = []
+"""Every figure shown by this process, for the closing summary."""
+
+
 def show(title: str, figures: Sequence[Figure], context: dict) -> Path:
     """Print the table and write `build/benchmarks/<title>.json`; returns the file."""
+    SHOWN.extend((title, f) for f in figures)
     print(f"\n{title}: " + ", ".join(f"{k} {v}" for k, v in context.items()))
     print(f"{'figure':<52} {'p50':>8} {'p95':>8} {'goal':>8} {'p95/goal':>8}  met")
     for f in figures:
@@ -58,6 +63,24 @@ def show(title: str, figures: Sequence[Figure], context: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{title}.json"
     payload = {"context": context, "figures": [asdict(f) | {"met": f.met} for f in figures]}
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    print(f"written to {path}")
+    return path
+
+
+def summary() -> Path:
+    """One table of every figure shown, each with the command that reproduces it, and
+    `build/benchmarks/all.json`."""
+    print(f"\n{'benchmark':<18} {'figure':<56} {'p50':>9} {'p95':>9} {'goal':>7}  met  command")
+    for title, f in SHOWN:
+        met = {True: "yes", False: "NO", None: "   "}[f.met]
+        name = f"{f.name} ({f.unit})"
+        goal = f"{f.goal_ms:g}" if f.goal_ms is not None else "-"
+        print(
+            f"{title:<18} {name:<56} {f.p50_ms:9.2f} {f.p95_ms:9.2f} {goal:>7}  {met}  {f.command}"
+        )
+    path = RESULTS / "all.json"
+    payload = [asdict(f) | {"benchmark": title, "met": f.met} for title, f in SHOWN]
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
     print(f"written to {path}")
     return path

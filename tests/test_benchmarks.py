@@ -30,3 +30,23 @@ def test_history_benchmark_reports_every_figure(tmp_path, monkeypatch, trained_s
     assert goals["patient lookup: blind index + records (queries)"] == 20
     assert sum(goal == 150 for goal in goals.values()) == 5
     assert status == (0 if all(f["met"] for f in figures.values() if f["goal_ms"]) else 1)
+
+
+def test_batch_benchmark_and_the_closing_summary(
+    tmp_path, monkeypatch, capsys, trained_store
+) -> None:
+    from benchmarks import batch
+
+    monkeypatch.setattr(batch, "HOME", tmp_path / "home")
+    monkeypatch.setattr(report, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(report, "SHOWN", [])
+    for name in ("CLINIC_DATA_DIR", "MLFLOW_TRACKING_URI", "DATABASE_URL"):
+        monkeypatch.setenv(name, "restored after the test")
+    bench.main(["batch", "--n", "300", "--repeat", "2"])
+    report.summary()
+    saved = json.loads((tmp_path / "results" / "all.json").read_text())
+    assert [(f["benchmark"], f["name"], f["goal_ms"]) for f in saved] == [
+        ("batch-sqlite", "store 300 predictions from a CSV (sqlite)", 4000)
+    ]
+    assert 0 < saved[0]["p50_ms"] <= saved[0]["p95_ms"]
+    assert "python -m benchmarks batch" in capsys.readouterr().out.splitlines()[-2]
