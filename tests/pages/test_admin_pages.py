@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from clinic import config, runtime
 from clinic.tables import users as users_table
-from tests.pages.test_predict_page import APP, signed_in_app
+from tests.pages.test_predict_page import APP, run_directly, signed_in_app
 
 
 def _add_user(at: AppTest, username: str, password: str) -> AppTest:
@@ -54,11 +54,8 @@ def test_supervisor_filters_the_audit_trail(tmp_path, monkeypatch) -> None:
 def test_a_clinician_running_an_admin_page_sees_only_a_refusal(tmp_path, monkeypatch) -> None:
     """Not in the clinician's menu, and refused by the page itself when run directly."""
     at = signed_in_app(tmp_path, monkeypatch, role="clinician")
-    token = at.session_state["auth.token"]
     for page in ["users", "audit"]:
-        direct = AppTest.from_file(str(APP.parent / "pages" / f"{page}.py"), default_timeout=60)
-        direct.session_state["auth.token"] = token
-        direct.run()
+        direct = run_directly(at, page)
         assert "does not give access" in direct.error[0].value
         assert not direct.dataframe and not direct.text_input and not direct.title
 

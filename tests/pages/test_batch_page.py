@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import create_engine, select
-from streamlit.testing.v1 import AppTest
 
 from clinic.tables import predictions
 from tests.clinic.test_batch import PEOPLE, _csv, _row
-from tests.pages.test_predict_page import APP, signed_in_app
+from tests.pages.test_predict_page import run_directly, signed_in_app
 
 
 def _probabilities(tmp_path) -> list[float]:
@@ -68,9 +67,6 @@ def test_a_malformed_file_stores_nothing(page, tmp_path) -> None:
 
 def test_administrators_cannot_open_it(trained_store, tmp_path, monkeypatch) -> None:
     """Not in an administrator's menu, and refused by the page itself when run directly."""
-    at = signed_in_app(tmp_path, monkeypatch, role="admin")
-    direct = AppTest.from_file(str(APP.parent / "pages" / "batch.py"), default_timeout=60)
-    direct.session_state["auth.token"] = at.session_state["auth.token"]
-    direct.run()
+    direct = run_directly(signed_in_app(tmp_path, monkeypatch, role="admin"), "batch")
     assert "Your role does not give access" in direct.error[0].value
     assert not direct.file_uploader

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from streamlit.testing.v1 import AppTest
 
 from clinic import config, demo, runtime
-from tests.pages.test_predict_page import APP, signed_in_app
+from tests.pages.test_predict_page import run_directly, signed_in_app
 
 
 def _history(champion, *, shifted: bool) -> None:
@@ -52,9 +52,6 @@ def test_patients_like_the_trials_raise_no_flag(
 
 
 def test_clinicians_cannot_open_it(trained_store, tmp_path, monkeypatch) -> None:
-    at = signed_in_app(tmp_path, monkeypatch, role="clinician")
-    direct = AppTest.from_file(str(APP.parent / "pages" / "monitoring.py"), default_timeout=60)
-    direct.session_state["auth.token"] = at.session_state["auth.token"]
-    direct.run()
+    direct = run_directly(signed_in_app(tmp_path, monkeypatch, role="clinician"), "monitoring")
     assert "Your role does not give access" in direct.error[0].value
     assert not direct.metric

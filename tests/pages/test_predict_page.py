@@ -45,6 +45,14 @@ def signed_in_app(tmp_path, monkeypatch, role: str = "clinician") -> AppTest:
     return at.run()
 
 
+def run_directly(signed_in: AppTest, page: str) -> AppTest:
+    """`pages/<page>.py` run straight from its URL by the signed-in user of `signed_in`,
+    without the navigation (which would not list a page the role may not open)."""
+    direct = AppTest.from_file(str(APP.parent / "pages" / f"{page}.py"), default_timeout=60)
+    direct.session_state["auth.token"] = signed_in.session_state["auth.token"]
+    return direct.run()
+
+
 @pytest.fixture
 def app(trained_store, tmp_path, monkeypatch) -> AppTest:
     return signed_in_app(tmp_path, monkeypatch)
