@@ -5,7 +5,7 @@ import streamlit as st
 
 from components import auth
 from components.navigation import PAGES
-from components.services import clinic_or_stop, warm_up_model
+from components.services import clinic_or_stop, wait_for_model_code, warm_up_model
 
 st.set_page_config(page_title="HIV/AIDS risk · clinic dashboard", page_icon="🩺", layout="wide")
 
@@ -34,4 +34,5 @@ else:
         for key, spec in PAGES.items()
         if user.role in spec.roles
     ]
+    wait_for_model_code()
     st.navigation(allowed).run()

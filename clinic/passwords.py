@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import bcrypt
-from zxcvbn import zxcvbn
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
-_COMMON = frozenset(FREQUENCY_LISTS["passwords"])
+
+
+@cache
+def _common() -> frozenset[str]:
+    """zxcvbn's list of common passwords. zxcvbn (~12 MB of word lists) is imported only when
+    a password is chosen, not by every server that merely checks passwords at sign-in."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 def hash_password(password: str) -> str:
@@ -26,10 +34,12 @@ def password_problem(password: str, *context: str) -> str | None:
         return f"Password must be at least {MIN_LENGTH} characters long."
     if len(password.encode()) > MAX_LENGTH:
         return f"Password must be at most {MAX_LENGTH} bytes long."
-    if password.lower() in _COMMON:
+    if password.lower() in _common():
         return "That password is on a list of common passwords; choose another."
     if any(word and word.lower() in password.lower() for word in context):
         return "Password must not contain your username or name."
+    from zxcvbn import zxcvbn
+
     if zxcvbn(password, user_inputs=[w for w in context if w])["score"] < 3:
         return (
             "That password is too easy to guess (repeated or sequential characters, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import threading
 from datetime import UTC, datetime
@@ -32,16 +33,37 @@ def _clinic() -> runtime.Clinic:
     return clinic
 
 
+WARM_UP_DELAY_SECONDS = 1.0
+"""How long the background import waits once the sign-in page is built: the browser is still
+drawing the form then, and seconds of CPU-bound importing beside it slowed that by ~0.1 s on two
+cores. Nobody signs in within a second; a page that needs the model sooner ends the wait."""
+_needed_now = threading.Event()
+
+
+def _import_model_code() -> None:
+    _needed_now.wait(WARM_UP_DELAY_SECONDS)
+    importlib.import_module("model_store.registry")
+
+
 @st.cache_resource(show_spinner=False)
 def warm_up_model() -> threading.Thread:
     """Import MLflow and skops (seconds) in the background, once per process, while the user
-    signs in. Called once the sign-in page is built, so it competes with nothing the user is
-    waiting for."""
-    thread = threading.Thread(
-        target=importlib.import_module, args=("model_store.registry",), daemon=True
-    )
+    signs in. Started once the sign-in page is built, so it competes with nothing the user is
+    waiting for (or by wait_for_model_code, when there was no sign-in page)."""
+    thread = threading.Thread(target=_import_model_code, daemon=True)
     thread.start()
     return thread
+
+
+def wait_for_model_code() -> None:
+    """Finish that import under "Loading the model…" when it is still running (a fresh server
+    and a quick sign-in, or a session resumed by its cookie, which never saw the sign-in page):
+    a page importing MLflow itself would sit on the old screen for seconds, saying nothing."""
+    thread = warm_up_model()
+    if thread.is_alive():
+        _needed_now.set()
+        with st.spinner("Loading the model…"):
+            thread.join()
 
 
 def clinic_or_stop() -> runtime.Clinic:
@@ -66,7 +88,19 @@ def _current_version(model_uri: str) -> str:
 def _load(model_uri: str, version: str) -> LoadedModel:
     from model_store import registry
 
-    return registry.load(registry.pinned(model_uri, version))
+    model = registry.load(registry.pinned(model_uri, version))
+    _return_freed_memory()
+    return model
+
+
+def _return_freed_memory() -> None:
+    """Give the C heap a load freed (download, unzip, skops' tree building) back to the OS:
+    glibc keeps it otherwise, a few MB of resident memory per load. No-op off glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.malloc_trim(0)
 
 
 @st.cache_resource(show_spinner=False)
