@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
-from clinic import audit, counts, db
+from clinic import audit, counts, db, shadow
 from clinic import patients as patient_store
 from clinic.identity import Identity
 from clinic.predictions import Versioned, new_row
@@ -217,8 +217,8 @@ def score_and_store(
     frame = pd.DataFrame([row.measurements for row in good], columns=list(CODES))
     probabilities = model.predict_proba(frame) if good else np.array([])
     explanations = model.explain_many(frame) if good else []
-    shadow = challenger is not None and challenger.version != model.version
-    challenged = challenger.predict_proba(frame) if shadow and good else None
+    shadowing = challenger is not None and challenger.version != model.version
+    challenged = challenger.predict_proba(frame) if shadowing and good else None
     results: list[Result] = []
     for start in range(0, len(good), CHUNK):
         stop = min(start + CHUNK, len(good))
@@ -232,11 +232,7 @@ def score_and_store(
                 extra = {}
                 if challenged is not None:
                     verdict = Scored.at(float(challenged[i]), challenger.threshold)
-                    extra = {
-                        "challenger_version": challenger.version,
-                        "challenger_probability": verdict.probability,
-                        "challenger_infected": verdict.infected,
-                    }
+                    extra = shadow.columns(challenger, verdict)
                 rows.append(
                     new_row(
                         model,

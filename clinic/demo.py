@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -22,7 +21,6 @@ from sqlalchemy import Connection, Engine, insert, select
 from clinic import audit, batch, counts, db
 from clinic.identity import Identity
 from clinic.patients import new_row
-from clinic.predictions import Versioned
 from clinic.predictions import new_row as new_prediction_row
 from clinic.tables import patients, predictions
 from clinic.validation import FULL_NAME, NATIONAL_ID
@@ -42,12 +40,6 @@ VISITS_PER_PATIENT = 3
 
 class RealRecordsPresent(Exception):
     """The database holds predictions that did not come from demo-data."""
-
-
-class BatchModel(Versioned, Protocol):
-    """What scoring many rows needs (model_store.registry.LoadedModel provides it)."""
-
-    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -79,7 +71,7 @@ def refuse_if_real(engine: Engine) -> None:
 def generate(
     engine: Engine,
     vault: Vault,
-    model: BatchModel,
+    model: batch.BatchModel,
     plan: Plan,
     *,
     actor: str,

@@ -9,11 +9,16 @@ import logging
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, case, func, select, update
 
 from clinic import db
 from clinic.tables import predictions
+
+if TYPE_CHECKING:  # clinic.predictions imports this module
+    from clinic.predictions import Versioned
+    from model_store.registry import Scored
 
 log = logging.getLogger(__name__)
 _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shadow")
@@ -40,6 +45,15 @@ def drain() -> None:
     _WORKER.submit(lambda: None).result()
 
 
+def columns(challenger: Versioned, scored: Scored) -> dict:
+    """The `predictions` columns that hold a challenger's score of a record."""
+    return {
+        "challenger_version": challenger.version,
+        "challenger_probability": scored.probability,
+        "challenger_infected": scored.infected,
+    }
+
+
 def _score(engine: Engine, challenger, record_id: int, values: Mapping[str, float]) -> None:
     try:
         scored = challenger.predict(values)
@@ -47,11 +61,7 @@ def _score(engine: Engine, challenger, record_id: int, values: Mapping[str, floa
             connection.execute(
                 update(predictions)
                 .where(predictions.c.id == record_id)
-                .values(
-                    challenger_version=challenger.version,
-                    challenger_probability=scored.probability,
-                    challenger_infected=scored.infected,
-                )
+                .values(**columns(challenger, scored))
             )
     except Exception:  # a shadow score is never worth failing anything for; say which record
         log.exception("shadow score for record %s not stored", record_id)
