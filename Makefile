@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: install model run test lint bench clean
+.PHONY: install model run test lint bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ run: model  ## start the dashboard on http://localhost:$(PORT)
 
 test: install  ## the whole test suite (PostgreSQL and browser tests need TEST_DATABASE_URL, chromium)
 	$(BIN)/python -m pytest
+
+messages: install  ## extract the interface texts again and merge them into locales/*/messages.po
+	mkdir -p build
+	$(BIN)/pybabel extract --add-location=file --sort-by-file --project="Clinic risk dashboard" \
+		--omit-header -o build/messages.pot app.py pages components clinic model_store
+	$(BIN)/pybabel update -i build/messages.pot -d locales -D messages --no-wrap
 
 lint: install
 	$(BIN)/ruff check .

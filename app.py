@@ -3,34 +3,41 @@ open. The navigation is always built, so the pages/ folder is never listed to a 
 
 import streamlit as st
 
-from components import auth
+from clinic.i18n import _
+from components import auth, language
 from components.navigation import PAGES
-from components.services import clinic_or_stop, wait_for_model_code, warm_up_model
+from components.services import clinic_or_stop, configuration, wait_for_model_code, warm_up_model
 
-st.set_page_config(page_title="HIV/AIDS risk · clinic dashboard", page_icon="🩺", layout="wide")
+default_language = configuration().language
+language.apply(default_language)
+st.set_page_config(page_title=_("HIV/AIDS risk · clinic dashboard"), page_icon="🩺", layout="wide")
 
 clinic = clinic_or_stop()
 state = auth.signed_in(clinic)
 
 if state is None:
-    sign_in = st.Page(lambda: auth.sign_in_page(clinic), title="Sign in", url_path="sign-in")
+    sign_in = st.Page(lambda: auth.sign_in_page(clinic), title=_("Sign in"), url_path="sign-in")
     st.navigation([sign_in], position="hidden").run()
     warm_up_model()
 else:
     user = state.user
+    language.apply(default_language, user)
     if state.degraded:
         st.warning(
-            "The database is unavailable: keep working on the form, but nothing can be stored "
-            "until it is back.",
+            _(
+                "The database is unavailable: keep working on the form, but nothing can be "
+                "stored until it is back."
+            ),
             icon=":material/database_off:",
         )
     else:
         auth.remember_browser(clinic)
     with st.sidebar:
-        st.markdown(f"**{user.display_name}**  \n{user.role.value.capitalize()}")
-        st.button("Log out", on_click=auth.log_out, args=(clinic,), icon=":material/logout:")
+        st.markdown(f"**{user.display_name}**  \n{user.role.label}")
+        st.button(_("Log out"), on_click=auth.log_out, args=(clinic,), icon=":material/logout:")
+        language.picker(clinic, user)
     allowed = [
-        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=key)
+        st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=key)
         for key, spec in PAGES.items()
         if user.role in spec.roles
     ]

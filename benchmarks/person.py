@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from clinic import db, totp, users
+from clinic import db, i18n, totp, users
 from clinic.runtime import Clinic
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,31 +57,46 @@ def enrolled_account(clinic: Clinic, username: str, role: str) -> Account:
     return Account(username, PASSWORD, secret)
 
 
-def sign_in(page, url: str, account: Account) -> None:
-    """Password, then a current authenticator code."""
+def sign_in(page, url: str, account: Account, language: str = i18n.DEFAULT) -> None:
+    """Password, then a current authenticator code, reading the labels in `language`."""
     page.goto(url)
     ready(page)
-    for boxes, button, then in _sign_in_forms(account):
+    for boxes, button, then in _sign_in_forms(account, language):
         for label, value in boxes.items():
             box(page, label).fill(value)
         click(page, button)
         page.get_by_role(**then).wait_for()
 
 
-def _sign_in_forms(account: Account) -> Iterator[tuple[dict[str, str], str, dict[str, str]]]:
+def in_language(language: str, message: str) -> str:
+    """`message` as the app shows it in `language` (what a person reads on the screen)."""
+    before = i18n.current()
+    i18n.use(language)
+    try:
+        return i18n.gettext(message)
+    finally:
+        i18n.use(before)
+
+
+def _sign_in_forms(
+    account: Account, language: str = i18n.DEFAULT
+) -> Iterator[tuple[dict[str, str], str, dict[str, str]]]:
     """Each sign-in form: what to type in which box, the button to press, and the role and name
     of what the press leads to. Lazily, so the code is read only when it is due."""
     import pyotp
 
+    def say(message: str) -> str:
+        return in_language(language, message)
+
     yield (
-        {"Username": account.username, "Password": account.password},
-        "Login",
-        {"role": "textbox", "name": "Authentication code"},
+        {say("Username"): account.username, say("Password"): account.password},
+        say("Login"),
+        {"role": "textbox", "name": say("Authentication code")},
     )
     yield (
-        {"Authentication code": pyotp.TOTP(account.secret).now()},
-        "Verify",
-        {"role": "button", "name": "Log out"},
+        {say("Authentication code"): pyotp.TOTP(account.secret).now()},
+        say("Verify"),
+        {"role": "button", "name": say("Log out")},
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from clinic import i18n
 from clinic.sessions import Limits
 from model_store import settings
 
@@ -19,6 +20,8 @@ class Config:
     model_uri: str
     encryption_keys: str | None
     index_key: str | None
+    language: str = i18n.DEFAULT
+    """The interface language of sign-in pages and of users who chose none (CLINIC_LANGUAGE)."""
     session_limits: Limits = field(default_factory=Limits)
 
     @property
@@ -35,6 +38,7 @@ def load() -> Config:
         model_uri=settings.model_uri(),
         encryption_keys=settings.setting("CLINIC_ENCRYPTION_KEYS"),
         index_key=settings.setting("CLINIC_INDEX_KEY"),
+        language=i18n.checked(settings.setting("CLINIC_LANGUAGE", i18n.DEFAULT)),
         session_limits=Limits(
             idle=timedelta(minutes=float(settings.setting("CLINIC_SESSION_IDLE_MINUTES", "15"))),
             absolute=timedelta(hours=float(settings.setting("CLINIC_SESSION_MAX_HOURS", "12"))),

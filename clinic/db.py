@@ -17,6 +17,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from clinic.i18n import _
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -26,8 +28,10 @@ class StorageUnavailable(Exception):
     def __init__(self, message: str = "") -> None:
         super().__init__(
             message
-            or "The database is unavailable, so nothing was stored. "
-            "Your entries are kept: try again in a moment."
+            or _(
+                "The database is unavailable, so nothing was stored. "
+                "Your entries are kept: try again in a moment."
+            )
         )
 
 
@@ -113,8 +117,10 @@ def connect(url: str) -> Engine:
     except OUTAGES as exc:
         engine.dispose()
         raise StorageUnavailable(
-            f"The database could not be reached ({exc.__class__.__name__}). Check DATABASE_URL "
-            "and that the database server is running."
+            _(
+                "The database could not be reached ({error}). Check DATABASE_URL "
+                "and that the database server is running."
+            ).format(error=exc.__class__.__name__)
         ) from exc
     return engine
 

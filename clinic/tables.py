@@ -197,6 +197,12 @@ users = Table(
     Column("disabled_at", UTCDateTime(), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    Column(
+        "language",
+        String(8),
+        nullable=True,
+        comment="interface language chosen on the account page; NULL: CLINIC_LANGUAGE",
+    ),
 )
 
 recovery_codes = Table(

@@ -12,7 +12,8 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from clinic import audit, db, sessions, totp
+from clinic import audit, db, i18n, sessions, totp
+from clinic.i18n import N_, _
 from clinic.passwords import check_password, hash_password, password_problem
 from clinic.tables import recovery_codes, users
 from clinic.vault import Vault
@@ -28,6 +29,18 @@ class Role(StrEnum):
     CLINICIAN = "clinician"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        """The role's name as people read it, in the current language."""
+        return _(_ROLE_LABELS[self])
+
+
+_ROLE_LABELS = {
+    Role.CLINICIAN: N_("Clinician"),
+    Role.SUPERVISOR: N_("Supervisor"),
+    Role.ADMIN: N_("Admin"),
+}
 
 
 CLINICAL = frozenset({Role.CLINICIAN, Role.SUPERVISOR})
@@ -48,6 +61,8 @@ class User:
     enrolled: bool
     locked_until: datetime | None
     disabled: bool
+    language: str | None = None
+    """The interface language this user chose; None: the server default."""
 
     def locked(self, now: datetime) -> bool:
         return self.locked_until is not None and self.locked_until > now
@@ -63,6 +78,7 @@ def _user(row) -> User:
         enrolled=row.totp_enrolled_at is not None,
         locked_until=row.locked_until,
         disabled=row.disabled_at is not None,
+        language=row.language,
     )
 
 
@@ -70,8 +86,10 @@ def normalise_username(raw: str) -> str:
     username = raw.strip().lower()
     if not _USERNAME.fullmatch(username):
         raise AccountError(
-            "Username must be 3 to 64 characters: lowercase letters, digits, dots, dashes or "
-            "underscores, starting with a letter or digit."
+            _(
+                "Username must be 3 to 64 characters: lowercase letters, digits, dots, dashes or "
+                "underscores, starting with a letter or digit."
+            )
         )
     return username
 
@@ -80,7 +98,9 @@ def _role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError as exc:
-        raise AccountError(f"Role must be one of: {', '.join(Role)}.") from exc
+        raise AccountError(
+            _("Role must be one of: {roles}.").format(roles=", ".join(r.label for r in Role))
+        ) from exc
 
 
 def by_username(connection: Connection, username: str) -> User | None:
@@ -118,12 +138,12 @@ def add(
     username = normalise_username(username)
     display_name = " ".join(display_name.split())
     if not 1 <= len(display_name) <= 120:
-        raise AccountError("Name must be 1 to 120 characters.")
+        raise AccountError(_("Name must be 1 to 120 characters."))
     role = _role(role)
     if problem := password_problem(password, username, display_name):
         raise AccountError(problem)
     if by_username(connection, username):
-        raise AccountError(f"User {username!r} already exists.")
+        raise AccountError(_("User {username} already exists.").format(username=repr(username)))
     user_id = connection.execute(
         insert(users).returning(users.c.id),
         {
@@ -324,9 +344,9 @@ def change_password(
             select(users.c.password_hash).where(users.c.id == user.id)
         ).scalar_one()
     if not check_password(current, hashed):
-        raise AccountError("The current password is not correct.")
+        raise AccountError(_("The current password is not correct."))
     if new == current:
-        raise AccountError("The new password must differ from the current one.")
+        raise AccountError(_("The new password must differ from the current one."))
     if problem := password_problem(new, user.username, user.display_name):
         raise AccountError(problem)
     with db.writing(engine) as connection:
@@ -337,6 +357,16 @@ def change_password(
         )
         sessions.end_all(connection, user.id, "password_change", now, keep_token=keep_token)
         audit.record(connection, user.username, "password.change", target=user.id, at=now)
+
+
+def set_language(engine: Engine, user_id: int, language: str | None, now: datetime) -> None:
+    """Remember the user's interface language (None: follow the server default). A preference,
+    not a security setting, so it is not audited."""
+    code = None if language is None else i18n.checked(language)
+    with db.writing(engine) as connection:
+        connection.execute(
+            update(users).where(users.c.id == user_id).values(language=code, updated_at=now)
+        )
 
 
 def _administer(
@@ -352,7 +382,7 @@ def _administer(
     with db.writing(engine) as connection:
         target = by_username(connection, username)
         if target is None:
-            raise AccountError(f"No user named {username!r}.")
+            raise AccountError(_("No user named {username}.").format(username=repr(username)))
         connection.execute(
             update(users).where(users.c.id == target.id).values(**values, updated_at=now)
         )

@@ -20,8 +20,10 @@ import streamlit as st
 import streamlit_authenticator as stauth
 
 from clinic import db, sessions, setup, totp, users
+from clinic.i18n import N_, _
 from clinic.runtime import Clinic
 from clinic.users import AccountError, User
+from components import language
 
 COOKIE = "clinic_session"
 TOKEN = "auth.token"  # noqa: S105 - a session-state key, not a secret
@@ -30,10 +32,12 @@ NEW_CODES = "auth.recovery_codes"
 NOTICE = "auth.notice"
 LAST_CHECK = "auth.last_check"
 _DISABLED_COOKIE_KEY = secrets.token_hex(32)
-SIGN_IN_FAILED = (
+SIGN_IN_FAILED = N_(
     "Username or password is incorrect. After five failed attempts an account is locked for "
     "15 minutes."
 )
+SIGNED_OUT = N_("You are signed out.")
+ADMIN_CREATED = N_("Administrator created. Sign in, then set up two-step verification.")
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ def current(clinic: Clinic) -> Current | None:
         if last and last.token == token:
             return dataclasses.replace(last, degraded=True)
         raise db.StorageUnavailable(
-            "The database is unavailable, so nobody can sign in right now. Try again shortly."
+            _("The database is unavailable, so nobody can sign in right now. Try again shortly.")
         ) from exc
     if user is None or user.disabled:
         return None
@@ -99,7 +103,7 @@ def log_out(clinic: Clinic) -> None:
         sessions.end(clinic.engine, token, "logout", _now())
     for key in (TOKEN, ENROL_SECRET, NEW_CODES, LAST_CHECK):
         st.session_state.pop(key, None)
-    st.session_state[NOTICE] = "You are signed out."
+    st.session_state[NOTICE] = SIGNED_OUT
 
 
 def remember_browser(clinic: Clinic) -> None:
@@ -118,7 +122,10 @@ def remember_browser(clinic: Clinic) -> None:
 
 def sign_in_page(clinic: Clinic) -> None:
     """Render whichever step of signing in this browser is at."""
-    st.title("Clinic risk dashboard")
+    title, choice = st.columns([4, 1], vertical_alignment="bottom")
+    title.title(_("Clinic risk dashboard"))
+    with choice:
+        language.picker(clinic, None)
     state = current(clinic)
     if state and state.verified:
         if codes := st.session_state.get(NEW_CODES):
@@ -135,7 +142,7 @@ def sign_in_page(clinic: Clinic) -> None:
 
 def _password_step(clinic: Clinic) -> None:
     if notice := st.session_state.pop(NOTICE, None):
-        st.info(notice)
+        st.info(_(notice))
     now = _now()
     credentials = users.login_credentials(clinic.engine, now)
     authenticator = stauth.Authenticate(
@@ -151,10 +158,10 @@ def _password_step(clinic: Clinic) -> None:
         location="main",
         key="sign_in",
         fields={
-            "Form name": "Sign in",
-            "Username": "Username",
-            "Password": "Password",
-            "Login": "Login",
+            "Form name": _("Sign in"),
+            "Username": _("Username"),
+            "Password": _("Password"),
+            "Login": _("Login"),
         },
     )
     status = st.session_state.get("authentication_status")
@@ -170,36 +177,39 @@ def _password_step(clinic: Clinic) -> None:
                 with clinic.engine.connect() as connection:
                     user = users.by_username(connection, username)
                 users.record_failure(clinic.engine, user, "password", now)
-        st.error(SIGN_IN_FAILED, icon=":material/lock:")
+        st.error(_(SIGN_IN_FAILED), icon=":material/lock:")
 
 
 def _code_form(key: str) -> str | None:
     with st.form(key, enter_to_submit=True):
         code = st.text_input(
-            "Authentication code",
+            _("Authentication code"),
             max_chars=16,
             autocomplete="one-time-code",
-            help="The 6-digit code your authenticator app shows now, or one recovery code.",
+            help=_("The 6-digit code your authenticator app shows now, or one recovery code."),
         )
-        pressed = st.form_submit_button("Verify", type="primary")
+        pressed = st.form_submit_button(_("Verify"), type="primary")
     return code if pressed else None
 
 
 def _second_factor(clinic: Clinic, state: Current) -> None:
-    st.subheader("Two-step verification")
+    st.subheader(_("Two-step verification"))
     user = state.user
     now = _now()
     if not user.enrolled:
         secret = st.session_state.setdefault(ENROL_SECRET, totp.new_secret())
         st.write(
-            "Scan this QR code with an authenticator app (Google Authenticator, Microsoft "
-            "Authenticator, Authy, …), or type the key below into it. Then enter the code it shows."
+            _(
+                "Scan this QR code with an authenticator app (Google Authenticator, Microsoft "
+                "Authenticator, Authy, …), or type the key below into it. Then enter the code it "
+                "shows."
+            )
         )
         png = io.BytesIO()
         segno.make(totp.provisioning_uri(secret, user.username), error="m").save(
             png, kind="png", scale=5, border=2
         )
-        st.image(png.getvalue(), caption="Authenticator QR code", width=220)
+        st.image(png.getvalue(), caption=_("Authenticator QR code"), width=220)
         st.code(secret, language=None)
         if (code := _code_form("enrol")) is not None:
             codes = users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, code, now)
@@ -214,7 +224,7 @@ def _second_factor(clinic: Clinic, state: Current) -> None:
             sessions.mark_verified(clinic.engine, state.token, now)
             st.rerun()
         _code_refused(clinic, user, now)
-    st.button("Cancel and sign out", on_click=log_out, args=(clinic,))
+    st.button(_("Cancel and sign out"), on_click=log_out, args=(clinic,))
 
 
 def _code_refused(clinic: Clinic, user: User, now: datetime) -> None:
@@ -224,17 +234,19 @@ def _code_refused(clinic: Clinic, user: User, now: datetime) -> None:
         log_out(clinic)
         st.session_state[NOTICE] = SIGN_IN_FAILED
         st.rerun()
-    st.error("That code is not valid or was already used. Wait for the next code and try again.")
+    st.error(_("That code is not valid or was already used. Wait for the next code and try again."))
 
 
 def _show_recovery_codes(codes: list[str]) -> None:
-    st.subheader("Your recovery codes")
+    st.subheader(_("Your recovery codes"))
     st.warning(
-        "Each code signs you in once if you lose your phone. They are shown only now: "
-        "print them or keep them in a password manager, away from this device."
+        _(
+            "Each code signs you in once if you lose your phone. They are shown only now: "
+            "print them or keep them in a password manager, away from this device."
+        )
     )
     st.code("\n".join(codes), language=None)
-    if st.button("I have saved my recovery codes", type="primary"):
+    if st.button(_("I have saved my recovery codes"), type="primary"):
         st.session_state.pop(NEW_CODES, None)
         st.rerun()
 
@@ -242,18 +254,19 @@ def _show_recovery_codes(codes: list[str]) -> None:
 def password_change_form(clinic: Clinic, state: Current, key: str) -> bool:
     """Current + new password (twice); True once changed. Shared by first sign-in and account."""
     with st.form(key, clear_on_submit=True):
-        old = st.text_input("Current password", type="password")
+        old = st.text_input(_("Current password"), type="password", key=f"{key}.current")
         new = st.text_input(
-            "New password",
+            _("New password"),
             type="password",
-            help="At least 12 characters; a passphrase of several words is best.",
+            help=_("At least 12 characters; a passphrase of several words is best."),
+            key=f"{key}.new",
         )
-        again = st.text_input("Repeat new password", type="password")
-        pressed = st.form_submit_button("Change password", type="primary")
+        again = st.text_input(_("Repeat new password"), type="password", key=f"{key}.again")
+        pressed = st.form_submit_button(_("Change password"), type="primary")
     if not pressed:
         return False
     if new != again:
-        st.error("The two new passwords differ.")
+        st.error(_("The two new passwords differ."))
         return False
     try:
         users.change_password(clinic.engine, state.user, old, new, _now(), keep_token=state.token)
@@ -264,34 +277,37 @@ def password_change_form(clinic: Clinic, state: Current, key: str) -> bool:
 
 
 def _forced_password_change(clinic: Clinic, state: Current) -> None:
-    st.subheader("Choose your own password")
-    st.write("Your account was given a temporary password. Choose a new one to continue.")
+    st.subheader(_("Choose your own password"))
+    st.write(_("Your account was given a temporary password. Choose a new one to continue."))
     if password_change_form(clinic, state, "first_password"):
         st.rerun()
 
 
 def _first_run(clinic: Clinic) -> None:
-    st.subheader("First run: create the administrator")
+    st.subheader(_("First run: create the administrator"))
     st.write(
-        "No account exists yet. Enter the setup code printed on the server console (or run "
-        "`python -m clinic setup-code`), then choose the administrator's username and password."
+        _(
+            "No account exists yet. Enter the setup code printed on the server console (or run "
+            "`python -m clinic setup-code`), then choose the administrator's username and "
+            "password."
+        )
     )
     with st.form("first_run"):
-        code = st.text_input("Setup code")
-        username = st.text_input("Username")
-        name = st.text_input("Your name")
-        password = st.text_input("Password", type="password")
-        again = st.text_input("Repeat password", type="password")
-        pressed = st.form_submit_button("Create administrator", type="primary")
+        code = st.text_input(_("Setup code"), key="first_run.code")
+        username = st.text_input(_("Username"), key="first_run.username")
+        name = st.text_input(_("Your name"), key="first_run.name")
+        password = st.text_input(_("Password"), type="password", key="first_run.password")
+        again = st.text_input(_("Repeat password"), type="password", key="first_run.again")
+        pressed = st.form_submit_button(_("Create administrator"), type="primary")
     if not pressed:
         return
     if password != again:
-        st.error("The two passwords differ.")
+        st.error(_("The two passwords differ."))
         return
     try:
         setup.create_first_admin(clinic.engine, code, username, name, password, _now())
     except AccountError as exc:
         st.error(str(exc))
         return
-    st.session_state[NOTICE] = "Administrator created. Sign in, then set up two-step verification."
+    st.session_state[NOTICE] = ADMIN_CREATED
     st.rerun()

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from clinic.i18n import _
 from clinic.runtime import Clinic
 from clinic.users import User
-from components import auth
+from components import auth, language
 from components.navigation import PAGES
-from components.services import clinic_or_stop
+from components.services import clinic_or_stop, configuration
 
 
 def require(page: str) -> tuple[Clinic, User]:
@@ -21,9 +22,10 @@ def require(page: str) -> tuple[Clinic, User]:
     clinic = clinic_or_stop()
     state = auth.signed_in(clinic)
     if state is None:
-        st.warning("Please sign in first: [go to the sign-in page](/).", icon=":material/lock:")
+        st.warning(_("Please sign in first: [go to the sign-in page](/)."), icon=":material/lock:")
         st.stop()
+    language.apply(configuration().language, state.user)
     if state.user.role not in PAGES[page].roles:
-        st.error("Your role does not give access to this page.", icon=":material/block:")
+        st.error(_("Your role does not give access to this page."), icon=":material/block:")
         st.stop()
     return clinic, state.user

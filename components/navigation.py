@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from clinic.i18n import N_
 from clinic.users import CLINICAL, Role
 
 OVERSIGHT = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -15,20 +16,25 @@ EVERYONE = frozenset(Role)
 class PageSpec:
     path: str
     title: str
+    """English, marked for the catalogue; shown through `_()`."""
     icon: str
     roles: frozenset[Role]
 
 
 PAGES: dict[str, PageSpec] = {  # in menu order; each role lands on its first page
-    "predict": PageSpec("pages/predict.py", "New prediction", ":material/monitor_heart:", CLINICAL),
-    "batch": PageSpec("pages/batch.py", "Score a list", ":material/upload_file:", CLINICAL),
-    "history": PageSpec("pages/history.py", "History", ":material/history:", CLINICAL),
-    "users": PageSpec("pages/users.py", "Users", ":material/group:", frozenset({Role.ADMIN})),
-    "models": PageSpec(
-        "pages/models.py", "Model versions", ":material/account_tree:", frozenset({Role.ADMIN})
+    "predict": PageSpec(
+        "pages/predict.py", N_("New prediction"), ":material/monitor_heart:", CLINICAL
     ),
-    "monitoring": PageSpec("pages/monitoring.py", "Monitoring", ":material/monitoring:", OVERSIGHT),
-    "audit": PageSpec("pages/audit.py", "Audit trail", ":material/policy:", OVERSIGHT),
-    "model": PageSpec("pages/model_card.py", "Model card", ":material/description:", EVERYONE),
-    "account": PageSpec("pages/account.py", "My account", ":material/person:", EVERYONE),
+    "batch": PageSpec("pages/batch.py", N_("Score a list"), ":material/upload_file:", CLINICAL),
+    "history": PageSpec("pages/history.py", N_("History"), ":material/history:", CLINICAL),
+    "users": PageSpec("pages/users.py", N_("Users"), ":material/group:", frozenset({Role.ADMIN})),
+    "models": PageSpec(
+        "pages/models.py", N_("Model versions"), ":material/account_tree:", frozenset({Role.ADMIN})
+    ),
+    "monitoring": PageSpec(
+        "pages/monitoring.py", N_("Monitoring"), ":material/monitoring:", OVERSIGHT
+    ),
+    "audit": PageSpec("pages/audit.py", N_("Audit trail"), ":material/policy:", OVERSIGHT),
+    "model": PageSpec("pages/model_card.py", N_("Model card"), ":material/description:", EVERYONE),
+    "account": PageSpec("pages/account.py", N_("My account"), ":material/person:", EVERYONE),
 }

@@ -12,6 +12,7 @@ import streamlit as st
 
 from clinic import config, runtime, setup
 from clinic.db import StorageUnavailable
+from clinic.i18n import _
 from clinic.vault import VaultError
 from model_store import settings
 
@@ -25,8 +26,14 @@ within this many seconds, without a restart)."""
 
 
 @st.cache_resource(show_spinner=False)
+def configuration() -> config.Config:
+    """The settings, read once per process (the language is needed before the database)."""
+    return config.load()
+
+
+@st.cache_resource(show_spinner=False)
 def _clinic() -> runtime.Clinic:
-    clinic = runtime.start(config.load())
+    clinic = runtime.start(configuration())
     if code := setup.issue_code(clinic.engine, datetime.now(UTC)):
         # The console is the one place a stranger at the browser cannot read.
         print(f"\n  First run: no accounts yet. Setup code: {code}\n", flush=True)
@@ -62,8 +69,12 @@ def wait_for_model_code() -> None:
     thread = warm_up_model()
     if thread.is_alive():
         _needed_now.set()
-        with st.spinner("Loading the model…"):
+        with st.spinner(_("Loading the model…")):
             thread.join()
+
+
+def _then_reload(problem: Exception) -> str:
+    return _("{problem} Then reload this page.").format(problem=problem)
 
 
 def clinic_or_stop() -> runtime.Clinic:
@@ -71,9 +82,12 @@ def clinic_or_stop() -> runtime.Clinic:
     try:
         return _clinic()
     except VaultError as exc:
-        st.error(f"The encryption keys are not usable: {exc}", icon=":material/key_off:")
+        st.error(
+            _("The encryption keys are not usable: {problem}").format(problem=exc),
+            icon=":material/key_off:",
+        )
     except StorageUnavailable as exc:
-        st.error(f"{exc} Then reload this page.", icon=":material/database_off:")
+        st.error(_then_reload(exc), icon=":material/database_off:")
     st.stop()
 
 
@@ -118,15 +132,17 @@ def current_model(model_uri: str) -> LoadedModel | None:
 
     serving = _serving()
     try:
-        with st.spinner("Loading the model…"):
+        with st.spinner(_("Loading the model…")):
             model = _load(model_uri, _current_version(model_uri))
     except ModelUnavailable as exc:
         if (last := serving.get(model_uri)) is None:
-            st.warning(f"{exc} Then reload this page.", icon=":material/model_training:")
+            st.warning(_then_reload(exc), icon=":material/model_training:")
             return None
         st.warning(
-            f"The model registry cannot be asked which version to serve; still serving version "
-            f"{last.version}. ({exc})",
+            _(
+                "The model registry cannot be asked which version to serve; still serving "
+                "version {version}. ({problem})"
+            ).format(version=last.version, problem=exc),
             icon=":material/cloud_off:",
         )
         return last

@@ -1,4 +1,4 @@
-"""My account: change password, renew recovery codes."""
+"""My account: language, password, recovery codes."""
 
 from __future__ import annotations
 
@@ -6,23 +6,41 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from clinic import users
-from components import auth
+from clinic import i18n, users
+from clinic.i18n import _
+from components import auth, language
 from components.guard import require
 
 clinic, user = require("account")
-st.title("My account")
-st.write(f"Signed in as **{user.username}** ({user.role.value}).")
+st.title(_("My account"))
+st.write(
+    _("Signed in as **{username}** ({role}).").format(username=user.username, role=user.role.label)
+)
 
-st.subheader("Password")
+st.subheader(_("Language"))
+language.picker(clinic, user, key="language.account")
+st.caption(
+    _(
+        "Saved for your account: every device you sign in from uses it. Until you choose, the "
+        "server's default ({default}) is used."
+    ).format(default=i18n.LANGUAGES[clinic.config.language].name)
+)
+
+st.subheader(_("Password"))
 state = auth.current(clinic)
 if auth.password_change_form(clinic, state, "account_password"):
-    st.success("Password changed. Your other sessions were signed out.")
+    st.success(_("Password changed. Your other sessions were signed out."))
 
-st.subheader("Recovery codes")
+st.subheader(_("Recovery codes"))
 left = users.remaining_recovery_codes(clinic.engine, user.id)
-st.write(f"You have **{left}** unused recovery codes.")
-if st.button("Make new recovery codes", help="The old ones stop working."):
+st.write(
+    i18n.ngettext(
+        "You have **{count}** unused recovery code.",
+        "You have **{count}** unused recovery codes.",
+        left,
+    ).format(count=i18n.number(left))
+)
+if st.button(_("Make new recovery codes"), help=_("The old ones stop working.")):
     codes = users.regenerate_recovery_codes(clinic.engine, user, datetime.now(UTC))
-    st.warning("Shown only now: save them away from this device. The old codes no longer work.")
+    st.warning(_("Shown only now: save them away from this device. The old codes no longer work."))
     st.code("\n".join(codes), language=None)

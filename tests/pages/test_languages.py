@@ -1,0 +1,243 @@
+"""Every page walked in English and in Spanish with AppTest: a text that reads the same in both
+(and is not a name, number or code) or an English word on a Spanish page is a string that
+escaped the catalogue. Also: the language follows the user, and switching keeps what was typed."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from clinic import config, db, demo, i18n, runtime, sessions, users
+from components.navigation import PAGES
+from tests.clinic.test_batch import _csv, _row
+from tests.clinic.test_predictions import MEASUREMENTS
+from tests.pages.language_walk import visible_texts
+from tests.pages.test_predict_page import NAME, NATIONAL_ID, _fill
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+PASSWORD = "seven blue doors on a wet street"
+PEOPLE = {"clinician": "clara", "supervisor": "sofia", "admin": "adan"}
+
+ENGLISH_WORDS = re.compile(
+    r"\b(the|and|with|is|are|was|were|for|not|this|that|of|to|from|your|you|has|have|which|"
+    r"will|been|be|only|or|its|it|than|when|there|after|before|each|every|here|no longer)\b",
+    re.IGNORECASE,
+)
+"""Words that occur in English sentences and never in Spanish ones."""
+
+SAME_IN_BOTH = frozenset({"English", "Español", "Supervisor", "MLflow", "PSI", "ACTG 175"})
+"""Texts that are rightly the same in both languages: language names (each in itself), words
+Spanish shares, product names."""
+
+_NEUTRAL = re.compile(r"[^\W\d_]{3,}")
+
+
+def _needs_words(text: str, data: set[str]) -> bool:
+    """Does `text` hold a word to translate, once names, codes and numbers are set aside?"""
+    if text in SAME_IN_BOTH or text in data:
+        return False
+    rest = text
+    for known in sorted(data | SAME_IN_BOTH, key=len, reverse=True):
+        rest = rest.replace(known, " ")
+    return any(not word.isupper() and word.lower() not in data for word in _NEUTRAL.findall(rest))
+
+
+@pytest.fixture
+def clinic_dir(trained_store, champion, tmp_path, monkeypatch) -> Path:
+    """A data dir with one account per role and 120 demo predictions by the clinician."""
+    monkeypatch.setenv("CLINIC_DATA_DIR", str(tmp_path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    clinic = runtime.start(config.load())
+    now = datetime.now(UTC)
+    with db.writing(clinic.engine) as connection:
+        for role, username in PEOPLE.items():
+            users.add(
+                connection,
+                "test",
+                username,
+                username.title(),
+                role,
+                PASSWORD,
+                temporary=False,
+                now=now,
+            )
+    plan = demo.Plan(n=120, clinicians=[PEOPLE["clinician"]], now=now, days=30, seed=5)
+    demo.generate(clinic.engine, clinic.vault, champion, plan, actor="test")
+    clinic.engine.dispose()
+    return tmp_path
+
+
+def _signed_in(role: str, language: str | None) -> AppTest:
+    """The app for `role`'s account, which has chosen `language` (None: never chose)."""
+    clinic = runtime.start(config.load())
+    now = datetime.now(UTC)
+    with clinic.engine.connect() as connection:
+        user = users.by_username(connection, PEOPLE[role])
+    users.set_language(clinic.engine, user.id, language, now)
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state["auth.token"] = sessions.start(clinic.engine, user.id, True, now)
+    clinic.engine.dispose()
+    return at.run()
+
+
+def _submit(at: AppTest) -> AppTest:
+    """Press the page's last button: the patient form's submit, whatever its label."""
+    at.button[-1].click()
+    return at.run()
+
+
+def _walk(role: str, language: str) -> dict[str, set[str]]:
+    """The texts of every page `role` may open, and of the states a user brings them to."""
+    seen: dict[str, set[str]] = {}
+    at = _signed_in(role, language)
+    assert not at.exception, at.exception
+    seen["sidebar"] = visible_texts(at)
+    for key, spec in PAGES.items():
+        if role in {r.value for r in spec.roles}:
+            at.switch_page(spec.path).run()
+            assert not at.exception, (key, at.exception)
+            seen[key] = visible_texts(at)
+            if key == "predict":
+                seen["predict: empty submit"] = visible_texts(_submit(at))
+                _fill(at, MEASUREMENTS)
+                seen["predict: result"] = visible_texts(_submit(at))
+            if key == "batch":
+                data = _csv([_row(0), _row(1, age="-4"), _row(2)])
+                at.file_uploader(key="batch.file").upload("list.csv", data, "text/csv")
+                seen["batch: checked"] = visible_texts(at.run())
+                at.button[-1].click()
+                seen["batch: stored"] = visible_texts(at.run())
+            assert not at.exception, (key, at.exception)
+    return seen
+
+
+def _data_words() -> set[str]:
+    """Names, usernames and codes that appear as data on the pages: not for translating."""
+    from model_store.schema import CODES
+
+    return {*PEOPLE.values(), *(p.title() for p in PEOPLE.values()), *CODES, NAME, NATIONAL_ID}
+
+
+@pytest.mark.parametrize("role", list(PEOPLE))
+def test_every_page_reads_in_spanish(clinic_dir, role: str) -> None:
+    english = _walk(role, "en")
+    spanish = _walk(role, "es")
+    assert english.keys() == spanish.keys()
+    data = _data_words()
+    untranslated = {
+        page: sorted(t for t in spanish[page] & english[page] if _needs_words(t, data))
+        for page in spanish
+    }
+    mixed = {page: sorted(t for t in spanish[page] if ENGLISH_WORDS.search(t)) for page in spanish}
+    assert {p: t for p, t in untranslated.items() if t} == {}
+    assert {p: t for p, t in mixed.items() if t} == {}
+
+
+def _sign_in_walk(data_dir: Path, language: str, monkeypatch) -> dict[str, set[str]]:
+    """The texts of each step of signing in, in a browser that picked `language`."""
+    seen: dict[str, set[str]] = {}
+
+    def fresh(**state) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=120)
+        at.session_state["language.chosen"] = language
+        for key, value in state.items():
+            at.session_state[key] = value
+        return at.run()
+
+    monkeypatch.setenv("CLINIC_DATA_DIR", str(data_dir / "empty"))
+    st.cache_resource.clear()
+    seen["first run"] = visible_texts(fresh())
+    monkeypatch.setenv("CLINIC_DATA_DIR", str(data_dir))
+    st.cache_resource.clear()
+    at = fresh()
+    seen["password"] = visible_texts(at)
+    at.text_input[0].input(PEOPLE["clinician"])
+    at.text_input[1].input("not the password at all")
+    at.button[0].click()
+    seen["password refused"] = visible_texts(at.run())
+    clinic = runtime.start(config.load())
+    now = datetime.now(UTC)
+    with clinic.engine.connect() as connection:
+        clinician = users.by_username(connection, PEOPLE["clinician"])
+    with db.writing(clinic.engine) as connection:
+        newcomer = users.add(
+            connection, "test", "nuevo", "Nuevo", "clinician", PASSWORD, temporary=True, now=now
+        )
+    half = sessions.start(clinic.engine, clinician.id, False, now)
+    at = fresh(**{"auth.token": half})
+    seen["enrol"] = visible_texts(at)
+    at.text_input[0].input("000000")
+    at.button[0].click()
+    seen["enrol refused"] = visible_texts(at.run())
+    whole = sessions.start(clinic.engine, clinician.id, True, now)
+    seen["recovery codes"] = visible_texts(
+        fresh(**{"auth.token": whole, "auth.recovery_codes": ["ABCD-EFGH"]})
+    )
+    seen["new password"] = visible_texts(
+        fresh(**{"auth.token": sessions.start(clinic.engine, newcomer.id, True, now)})
+    )
+    clinic.engine.dispose()
+    return seen
+
+
+def test_signing_in_reads_in_spanish(clinic_dir, monkeypatch) -> None:
+    english = _sign_in_walk(clinic_dir, "en", monkeypatch)
+    spanish = _sign_in_walk(clinic_dir, "es", monkeypatch)
+    data = _data_words()
+    untranslated = {
+        p: sorted(t for t in spanish[p] & english[p] if _needs_words(t, data)) for p in spanish
+    }
+    mixed = {p: sorted(t for t in spanish[p] if ENGLISH_WORDS.search(t)) for p in spanish}
+    assert {p: t for p, t in untranslated.items() if t} == {}
+    assert {p: t for p, t in mixed.items() if t} == {}
+    assert "Iniciar sesión" in spanish["password"]
+
+
+def _in(language: str, message: str) -> str:
+    i18n.use(language)
+    try:
+        return i18n.gettext(message)
+    finally:
+        i18n.use(i18n.DEFAULT)
+
+
+def test_switching_language_keeps_what_was_typed_and_is_remembered(clinic_dir) -> None:
+    at = _signed_in("clinician", None)
+    assert at.title[0].value == "New prediction"
+    _fill(at, MEASUREMENTS)
+    typed = {
+        w.key: w.value
+        for w in [*at.text_input, *at.number_input, *at.radio, *at.selectbox]
+        if w.key and w.key.startswith("patient_form.")
+    }
+    at.selectbox(key="language.picker").set_value("es").run()
+    assert not at.exception
+    assert at.title[0].value == _in("es", "New prediction") != "New prediction"
+    again = {
+        w.key: w.value
+        for w in [*at.text_input, *at.number_input, *at.radio, *at.selectbox]
+        if w.key and w.key.startswith("patient_form.")
+    }
+    assert again == typed
+    assert at.text_input(key="patient_form.full_name").label == _in("es", "Full name")
+    at.button[-1].click()
+    at.run()
+    assert not at.exception and not at.error
+    clinic = runtime.start(config.load())
+    with clinic.engine.connect() as connection:
+        assert users.by_username(connection, PEOPLE["clinician"]).language == "es"
+    clinic.engine.dispose()
+    assert _signed_in("clinician", "es").title[0].value == _in("es", "New prediction")
+
+
+def test_the_server_default_speaks_until_a_user_chooses(clinic_dir, monkeypatch) -> None:
+    monkeypatch.setenv("CLINIC_LANGUAGE", "es")
+    st.cache_resource.clear()
+    assert _signed_in("clinician", None).title[0].value == _in("es", "New prediction")
+    assert _signed_in("clinician", "en").title[0].value == "New prediction"
