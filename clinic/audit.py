@@ -10,16 +10,22 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, text
 
+from clinic.i18n import N_, _
 from clinic.tables import audit_events
 
 GENESIS = "0" * 64
 _APPEND_LOCK = 7176
+
+
+MISSING = N_("row {id} is missing")
+OUT_OF_CHAIN = N_("does not follow the row before it")
+CHANGED = N_("its content was changed after it was written")
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,17 @@ class BrokenLink:
 
     id: int
     reason: str
+    """In English, for the command line and logs."""
+    why: str = field(default="", compare=False, repr=False)
+    """The reason's message id (one of the constants above), for `explained`."""
+
+    @classmethod
+    def of(cls, id: int, why: str) -> BrokenLink:
+        return cls(id, why.format(id=id), why)
+
+    def explained(self) -> str:
+        """The reason in the reader's language."""
+        return _(self.why).format(id=self.id) if self.why else self.reason
 
 
 def _digest(prev_hash: str, row: Mapping[str, Any]) -> str:
@@ -97,11 +114,11 @@ def verify(engine: Engine) -> tuple[int, BrokenLink | None]:
     prev_hash, expected_id, checked = GENESIS, 1, 0
     for row in _rows(engine):
         if row["id"] != expected_id:
-            return checked, BrokenLink(expected_id, f"row {expected_id} is missing")
+            return checked, BrokenLink.of(expected_id, MISSING)
         if row["prev_hash"] != prev_hash:
-            return checked, BrokenLink(row["id"], "does not follow the row before it")
+            return checked, BrokenLink.of(row["id"], OUT_OF_CHAIN)
         if _digest(prev_hash, row) != row["hash"]:
-            return checked, BrokenLink(row["id"], "its content was changed after it was written")
+            return checked, BrokenLink.of(row["id"], CHANGED)
         prev_hash, expected_id, checked = row["hash"], expected_id + 1, checked + 1
     return checked, None
 

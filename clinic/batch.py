@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
-from clinic import audit, counts, db, shadow
+from clinic import audit, counts, db, i18n, shadow
 from clinic import patients as patient_store
+from clinic.i18n import N_, _, ngettext
 from clinic.identity import Identity
 from clinic.predictions import Versioned, new_row
 from clinic.risk import RiskBand, class_label
@@ -47,8 +48,13 @@ DELIMITERS = ",;\t"
 """Comma, or semicolon and tab as spreadsheets in Spanish-speaking locales save CSV."""
 
 
+WHOLE_ROW = N_("row")
+"""A BadRow's `field` when the problem is the line itself rather than one of its columns."""
+
+
 class MalformedFile(ValueError):
-    """The file as a whole cannot be read as the template's table; nothing is stored."""
+    """The file as a whole cannot be read as the template's table; nothing is stored. The
+    message, like a BadRow's reason, is in the reader's language (clinic.i18n)."""
 
 
 class BatchModel(Versioned, Protocol):
@@ -128,7 +134,11 @@ def template() -> str:
 def read(data: bytes) -> Checked:
     """Parse and validate the whole file; MalformedFile if it is not the template's table."""
     if len(data) > MAX_BYTES:
-        raise MalformedFile(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        raise MalformedFile(
+            _("The file is larger than {size} MB.").format(
+                size=i18n.number(MAX_BYTES // (1024 * 1024))
+            )
+        )
     text = _decode(data)
     first_line = text.split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=first_line.count)  # the header's cells are plain codes
@@ -136,7 +146,7 @@ def read(data: bytes) -> Checked:
     try:
         header = next(rows, None)
         if header is None:
-            raise MalformedFile("The file is empty; download the template to start from.")
+            raise MalformedFile(_("The file is empty; download the template to start from."))
         columns = [cell.strip().lower() for cell in header]
         positions = _positions(columns)
         good: list[GoodRow] = []
@@ -145,11 +155,18 @@ def read(data: bytes) -> Checked:
             if not any(cell.strip() for cell in cells):
                 continue  # blank lines, as spreadsheets leave at the end
             if number - 1 > MAX_ROWS:
-                raise MalformedFile(f"The file has more than {MAX_ROWS:,} patients; split it.")
-            if len(cells) != len(columns):
-                bad.append(
-                    BadRow(number, "row", f"has {len(cells)} cells; the header has {len(columns)}.")
+                raise MalformedFile(
+                    _("The file has more than {n} patients; split it.").format(
+                        n=i18n.number(MAX_ROWS)
+                    )
                 )
+            if len(cells) != len(columns):
+                reason = ngettext(
+                    "has {cells} cells; the header has {columns}.",
+                    "has {cells} cells; the header has {columns}.",
+                    len(cells),
+                ).format(cells=len(cells), columns=len(columns))  # counts, as the file has them
+                bad.append(BadRow(number, WHOLE_ROW, reason))
                 continue
             values = {code: cells[i] for code, i in positions.items()}
             try:
@@ -162,10 +179,10 @@ def read(data: bytes) -> Checked:
                 good.append(GoodRow(number, identity, measurements))
     except csv.Error as exc:
         raise MalformedFile(
-            f"The file is not a readable CSV table (line {rows.line_num})."
+            _("The file is not a readable CSV table (line {line}).").format(line=rows.line_num)
         ) from exc
     if not good and not bad:
-        raise MalformedFile("The file has a header but no patients.")
+        raise MalformedFile(_("The file has a header but no patients."))
     ignored = [c for c in columns if c not in positions]
     return Checked(good, bad, ignored)
 
@@ -174,7 +191,7 @@ def _decode(data: bytes) -> str:
     """UTF-8 (with or without the BOM spreadsheets add), else Windows-1252 as older Excel
     saves; binary files are refused rather than read as gibberish."""
     if b"\x00" in data[:4096]:
-        raise MalformedFile("This is not a CSV text file (it contains binary data).")
+        raise MalformedFile(_("This is not a CSV text file (it contains binary data)."))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -182,7 +199,7 @@ def _decode(data: bytes) -> str:
             return data.decode("cp1252")
         except UnicodeDecodeError:
             raise MalformedFile(
-                "The file's text encoding is not UTF-8; save it as CSV UTF-8."
+                _("The file's text encoding is not UTF-8; save it as CSV UTF-8.")
             ) from None
 
 
@@ -191,11 +208,15 @@ def _positions(columns: list[str]) -> dict[str, int]:
     or repeated (the order may differ and extra columns are ignored)."""
     repeated = sorted({c for c in columns if c in COLUMNS and columns.count(c) > 1})
     if repeated:
-        raise MalformedFile(f"The header repeats: {', '.join(repeated)}.")
+        raise MalformedFile(_("The header repeats: {columns}.").format(columns=", ".join(repeated)))
     missing = [c for c in COLUMNS if c not in columns]
     if missing:
         raise MalformedFile(
-            f"The header lacks the column(s) {', '.join(missing)}; start from the template."
+            ngettext(
+                "The header lacks the column(s) {columns}; start from the template.",
+                "The header lacks the column(s) {columns}; start from the template.",
+                len(missing),
+            ).format(columns=", ".join(missing))
         )
     return {code: columns.index(code) for code in COLUMNS}
 
@@ -321,17 +342,31 @@ def _store(connection: Connection, rows: list[dict], lines: list[int]) -> list[R
     ]
 
 
+TABLE_COLUMNS = (
+    N_("Line"),
+    N_("Patient"),
+    N_("National ID"),
+    N_("Risk"),
+    N_("Band"),
+    N_("Class"),
+    N_("Record"),
+)
+"""The prioritised list's headers, in English: `masked_table` translates them."""
+
+
 def masked_table(results: Iterable[Result]) -> list[dict[str, object]]:
-    """The prioritised list as the clinician sees and downloads it: identifiers masked."""
+    """The prioritised list as the clinician sees and downloads it: identifiers masked, headers
+    and words in the reader's language (English for the command line)."""
+    line, patient, national_id, risk, band, label, record = (_(c) for c in TABLE_COLUMNS)
     return [
         {
-            "Line": r.line,
-            "Patient": r.name_masked,
-            "National ID": r.national_id_masked,
-            "Risk": round(r.probability, 3),
-            "Band": r.risk_band.value,
-            "Class": class_label(r.infected),
-            "Record": r.prediction_id,
+            line: r.line,
+            patient: r.name_masked,
+            national_id: r.national_id_masked,
+            risk: round(r.probability, 3),
+            band: r.risk_band.word,
+            label: class_label(r.infected),
+            record: r.prediction_id,
         }
         for r in results
     ]
@@ -341,7 +376,7 @@ def masked_csv(results: Sequence[Result]) -> str:
     """The prioritised list as CSV, exactly as on screen."""
     table = masked_table(results)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(table[0]) if table else ["Line"])
+    writer = csv.DictWriter(out, fieldnames=list(table[0]) if table else [_(TABLE_COLUMNS[0])])
     writer.writeheader()
     writer.writerows(table)
     return out.getvalue()

@@ -18,6 +18,7 @@ import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -99,22 +100,24 @@ def _locale() -> str:
 
 
 def number(value: float, decimals: int | None = None) -> str:
-    """12,345.5 / 12.345,5: grouped, with `decimals` fixed places or up to 3 when None."""
+    """12,345.5 / 12.345,5: grouped, with `decimals` fixed places or up to 3 when None. Rounds
+    the float's exact value, as Python's own `f"{value:,.1f}"` does."""
     from babel.numbers import format_decimal
 
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "" if decimals == 0 else ".###")
-    return format_decimal(value, format=pattern, locale=_locale())
+    places = "" if decimals == 0 else "." + "0" * decimals if decimals else ".###"
+    return format_decimal(Decimal(value), format="#,##0" + places, locale=_locale())
 
 
 def percent(fraction: float, decimals: int = 1) -> str:
-    """73.4% / 73,4 %: the locale's own percent pattern with `decimals` places."""
+    """73.4% / 73,4%: the locale's percent pattern, rounded as `f"{fraction:.1%}"` would."""
     from babel import Locale
-    from babel.numbers import format_percent
 
-    pattern = Locale.parse(_locale()).percent_formats[None].pattern
-    if decimals:
-        pattern = re.sub(r"0(?=[^0]*$)", "0." + "0" * decimals, pattern, count=1)
-    return format_percent(fraction, format=pattern, locale=_locale())
+    locale = Locale.parse(_locale())
+    pattern = locale.percent_formats[None].pattern
+    digits = number(fraction * 100, decimals)
+    return re.sub(r"[#,0.]+", lambda _match: digits, pattern, count=1).replace(
+        "%", locale.number_symbols["latn"]["percentSign"]
+    )
 
 
 def day(value: date) -> str:
@@ -129,3 +132,10 @@ def moment(value: datetime) -> str:
     from babel.dates import format_datetime
 
     return format_datetime(value, LANGUAGES[current()].datetime, locale=_locale())
+
+
+def separators() -> str:
+    """The decimal and thousands marks, in the order plotly's `layout.separators` takes them."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    return get_decimal_symbol(_locale()) + get_group_symbol(_locale())

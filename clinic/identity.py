@@ -1,6 +1,7 @@
 """A patient's direct identifiers: how they are checked, normalised and masked.
 
-Only the masked forms produced here may ever be shown in lists, logged or exported.
+Only the masked forms produced here may ever be shown in lists, logged or exported. The problems
+are worded in the reader's language (clinic.i18n) when the check runs.
 """
 
 from __future__ import annotations
@@ -8,6 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from clinic import i18n
+from clinic.i18n import _
 
 NAME_LENGTH = (2, 120)
 NATIONAL_ID_LENGTH = (5, 20)
@@ -42,14 +46,16 @@ def name_problem(name: str) -> str | None:
     """Why `name` (already cleaned) is not a plausible full name, or None."""
     lo, hi = NAME_LENGTH
     if not name:
-        return "Full name is required."
+        return _("Full name is required.")
     if not lo <= len(name) <= hi:
-        return f"Full name must be {lo} to {hi} characters long."
+        return _("Full name must be {lo} to {hi} characters long.").format(
+            lo=i18n.number(lo), hi=i18n.number(hi)
+        )
     for char in name:
         if char not in _NAME_PUNCTUATION and unicodedata.category(char)[0] not in "LM":
-            return "Full name may contain only letters, spaces, apostrophes, hyphens and dots."
+            return _("Full name may contain only letters, spaces, apostrophes, hyphens and dots.")
     if not any(unicodedata.category(c).startswith("L") for c in name):
-        return "Full name must contain letters."
+        return _("Full name must contain letters.")
     return None
 
 
@@ -57,12 +63,14 @@ def national_id_problem(raw: str) -> str | None:
     """Why `raw` is not a usable national ID, or None. Dots, dashes and spaces are allowed."""
     lo, hi = NATIONAL_ID_LENGTH
     if not raw.strip():
-        return "National ID is required."
+        return _("National ID is required.")
     normalised = normalise_national_id(raw)
     if not _ID_CHARS.fullmatch(normalised):
-        return "National ID may contain only letters and digits, with dots, dashes or spaces."
+        return _("National ID may contain only letters and digits, with dots, dashes or spaces.")
     if not lo <= len(normalised) <= hi:
-        return f"National ID must have {lo} to {hi} letters or digits."
+        return _("National ID must have {lo} to {hi} letters or digits.").format(
+            lo=i18n.number(lo), hi=i18n.number(hi)
+        )
     return None
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from clinic import db
 from clinic.config import Config
+from clinic.i18n import N_, _
 from clinic.tables import vault_keys
 from clinic.vault import (
     INDEX_KID,
@@ -20,6 +21,13 @@ from clinic.vault import (
     read_key_file,
     write_key_file,
 )
+
+NEW_KEYS = N_(
+    "New encryption keys were generated in {path}. Back this file up apart from the database: "
+    "without it the patient identities cannot be read."
+)
+"""The notice `open_vault` gives when it generated the keys (in English, for the console; the
+users page shows it again in the reader's language)."""
 
 
 def open_vault(config: Config, engine: Engine) -> tuple[Vault, str | None]:
@@ -38,16 +46,15 @@ def open_vault(config: Config, engine: Engine) -> tuple[Vault, str | None]:
             known = _known_keys(connection)
         if known:
             raise KeyMissing(
-                "This database was encrypted with keys that are not configured. Set "
-                "CLINIC_ENCRYPTION_KEYS and CLINIC_INDEX_KEY, or restore the key file "
-                f"{config.key_file}."
+                _(
+                    "This database was encrypted with keys that are not configured. Set "
+                    "CLINIC_ENCRYPTION_KEYS and CLINIC_INDEX_KEY, or restore the key file "
+                    "{path}."
+                ).format(path=config.key_file)
             )
         keyring = generate_keyring()
         write_key_file(config.key_file, keyring)
-        notice = (
-            f"New encryption keys were generated in {config.key_file}. Back this file up apart "
-            "from the database: without it the patient identities cannot be read."
-        )
+        notice = NEW_KEYS.format(path=config.key_file)
     _reconcile(engine, keyring)
     return Vault(keyring), notice
 
@@ -69,13 +76,17 @@ def _reconcile(engine: Engine, keyring: Keyring) -> None:
         for kid, (purpose, check) in known.items():
             if kid not in configured:
                 raise KeyMissing(
-                    f"The database holds data encrypted with key {kid!r}, which is not "
-                    "configured. Add it to CLINIC_ENCRYPTION_KEYS."
+                    _(
+                        "The database holds data encrypted with key {kid}, which is not "
+                        "configured. Add it to CLINIC_ENCRYPTION_KEYS."
+                    ).format(kid=repr(kid))
                 )
             if configured[kid] != (purpose, check):
                 raise KeyMismatch(
-                    f"The configured {purpose} key {kid!r} is not the key this database was "
-                    "written with. Restore the original key."
+                    _(
+                        "The configured {purpose} key {kid} is not the key this database was "
+                        "written with. Restore the original key."
+                    ).format(purpose=purpose, kid=repr(kid))
                 )
         now = datetime.now(UTC)
         new = [

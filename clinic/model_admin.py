@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from clinic import audit, db
+from clinic.i18n import _
 from clinic.users import Role, User
 
 
@@ -73,10 +74,10 @@ def _audited(
     move: Callable[[], tuple[str | None, str | None]],
 ) -> Change:
     if actor.role is not Role.ADMIN:
-        raise NotAllowed("Only administrators change which model version serves.")
+        raise NotAllowed(_("Only administrators change which model version serves."))
     reason = " ".join(reason.split())
     if not reason:
-        raise ValueError("Give a reason: it goes into the audit trail.")
+        raise ValueError(_("Give a reason: it goes into the audit trail."))
     with db.writing(engine) as connection:
         before, after = move()
         audit.record(

@@ -6,6 +6,9 @@ from functools import cache
 
 import bcrypt
 
+from clinic import i18n
+from clinic.i18n import _
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 
@@ -31,17 +34,17 @@ def password_problem(password: str, *context: str) -> str | None:
     """Why `password` may not be used, or None. Length, common lists and guessability only:
     no composition rules and no expiry, as NIST SP 800-63B recommends."""
     if len(password) < MIN_LENGTH:
-        return f"Password must be at least {MIN_LENGTH} characters long."
+        return _("Password must be at least {n} characters long.").format(n=i18n.number(MIN_LENGTH))
     if len(password.encode()) > MAX_LENGTH:
-        return f"Password must be at most {MAX_LENGTH} bytes long."
+        return _("Password must be at most {n} bytes long.").format(n=i18n.number(MAX_LENGTH))
     if password.lower() in _common():
-        return "That password is on a list of common passwords; choose another."
+        return _("That password is on a list of common passwords; choose another.")
     if any(word and word.lower() in password.lower() for word in context):
-        return "Password must not contain your username or name."
+        return _("Password must not contain your username or name.")
     from zxcvbn import zxcvbn
 
     if zxcvbn(password, user_inputs=[w for w in context if w])["score"] < 3:
-        return (
+        return _(
             "That password is too easy to guess (repeated or sequential characters, "
             "dictionary words); choose a longer or less predictable one."
         )

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 
 from clinic import audit, db, patients
+from clinic.i18n import N_, _
 from clinic.identity import Identity, normalise_national_id
 from clinic.tables import patients as patients_table
 from clinic.tables import prediction_counts, predictions
@@ -42,6 +43,11 @@ class AccessDenied(PermissionError):
     """The viewer's role does not allow this."""
 
 
+def _sentence(text: str) -> str:
+    """`text` with its first letter in capitals, as a list shows it."""
+    return text[:1].upper() + text[1:]
+
+
 class Purpose(StrEnum):
     """Why an identity is revealed (HIPAA-style purposes of use)."""
 
@@ -51,6 +57,25 @@ class Purpose(StrEnum):
     PATIENT_REQUEST = "patient request"
     OTHER = "other"
 
+    @property
+    def name_shown(self) -> str:
+        """The purpose in the reader's language, lower case, as in a sentence."""
+        return _(_PURPOSE_NAMES[self])
+
+    @property
+    def label(self) -> str:
+        """The purpose in the reader's language, as a list shows it ('Treatment')."""
+        return _sentence(self.name_shown)
+
+
+_PURPOSE_NAMES = {
+    Purpose.TREATMENT: N_("treatment"),
+    Purpose.EMERGENCY: N_("emergency treatment"),
+    Purpose.OPERATIONS: N_("healthcare operations"),
+    Purpose.PATIENT_REQUEST: N_("patient request"),
+    Purpose.OTHER: N_("other"),
+}
+
 
 class Order(StrEnum):
     """How the list is sorted; each has an index so that the first page is cheap."""
@@ -59,6 +84,17 @@ class Order(StrEnum):
     OLDEST = "oldest first"
     RISK = "highest risk first"
 
+    @property
+    def label(self) -> str:
+        """The order in the reader's language, as a list shows it ('Newest first')."""
+        return _sentence(_(_ORDER_NAMES[self]))
+
+
+_ORDER_NAMES = {
+    Order.NEWEST: N_("newest first"),
+    Order.OLDEST: N_("oldest first"),
+    Order.RISK: N_("highest risk first"),
+}
 
 _ORDER_BY = {
     Order.NEWEST: (predictions.c.created_at.desc(), predictions.c.id.desc()),
@@ -271,10 +307,14 @@ def reveal(
     try:
         purpose = Purpose(purpose)
     except ValueError as exc:
-        raise ValueError(f"Purpose must be one of: {', '.join(Purpose)}.") from exc
+        raise ValueError(
+            _("Purpose must be one of: {purposes}.").format(
+                purposes=", ".join(p.name_shown for p in Purpose)
+            )
+        ) from exc
     reason = " ".join(reason.split())
     if len(reason) < MIN_REASON:
-        raise ValueError(f"Reason must be at least {MIN_REASON} characters.")
+        raise ValueError(_("Reason must be at least {n} characters.").format(n=MIN_REASON))
     with db.writing(engine) as connection:
         patient_id = connection.execute(
             select(predictions.c.patient_id).where(predictions.c.id == record_id)
@@ -283,7 +323,7 @@ def reveal(
             raise LookupError(f"No record {record_id}.")
         identity = patients.decrypt_identity(connection, vault, patient_id)
         if _mentions(reason, identity):
-            raise ValueError("Do not write the patient's name or ID in the reason.")
+            raise ValueError(_("Do not write the patient's name or ID in the reason."))
         audit.record(
             connection,
             viewer.username,

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, insert, select, update
 
 from clinic import db, users
+from clinic.i18n import _
 from clinic.tables import setup_codes
 from clinic.tables import users as users_table
 
@@ -38,7 +39,7 @@ def create_first_admin(
     """The first administrator, if the setup code is valid and nobody has used one yet."""
     with db.writing(engine) as connection:
         if connection.execute(select(users_table.c.id).limit(1)).first():
-            raise users.AccountError("Setup is already done: sign in instead.")
+            raise users.AccountError(_("Setup is already done: sign in instead."))
         candidates = connection.execute(
             select(setup_codes.c.id, setup_codes.c.code_hash, setup_codes.c.created_at).where(
                 setup_codes.c.used_at.is_(None)
@@ -55,7 +56,7 @@ def create_first_admin(
         )
         if match is None:
             raise users.AccountError(
-                "That setup code is not valid. Use the code printed on the server console."
+                _("That setup code is not valid. Use the code printed on the server console.")
             )
         connection.execute(update(setup_codes).values(used_at=now))
         return users.add(

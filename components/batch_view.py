@@ -5,27 +5,37 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from clinic import batch
-from clinic.validation import IDENTITY_LABELS
+from clinic import batch, i18n
+from clinic.i18n import _, ngettext
+from clinic.validation import IDENTITY_LABELS, shown_number
 from model_store.schema import markdown_table
 
 
 def template_help() -> None:
     """The template to download and what each of its columns means."""
-    with st.expander("The file: template and columns"):
+    with st.expander(_("The file: template and columns")):
         st.download_button(
-            "Download the template",
+            _("Download the template"),
             batch.template(),
             file_name="patients-template.csv",
             mime="text/csv",
             icon=":material/download:",
         )
-        identity = "\n".join(f"- `{code}`: {label}" for code, label in IDENTITY_LABELS.items())
+        identity = "\n".join(f"- `{code}`: {_(label)}" for code, label in IDENTITY_LABELS.items())
+        then = _("then every clinical field, by its code:")
+        table = markdown_table(text=_, number=shown_number)
         st.markdown(
-            f"{identity}\n\nthen every clinical field, by its code:\n\n{markdown_table()}\n\n"
-            "Commas or semicolons between columns, decimal points or commas; UTF-8 or "
-            "Excel's Windows encoding. Extra columns are ignored."
+            f"{identity}\n\n{then}\n\n{table}\n\n"
+            + _(
+                "Commas or semicolons between columns, decimal points or commas; UTF-8 or "
+                "Excel's Windows encoding. Extra columns are ignored."
+            )
         )
+
+
+def _column(field: str) -> str:
+    """A problem's column: its code as in the file, or 'row' (in words) for the whole line."""
+    return _(batch.WHOLE_ROW) if field == batch.WHOLE_ROW else field
 
 
 def check_report(checked: batch.Checked) -> None:
@@ -33,43 +43,56 @@ def check_report(checked: batch.Checked) -> None:
     good, rejected = len(checked.good), checked.rejected_lines
     if rejected:
         st.warning(
-            f"{good:,} lines can be scored; {rejected:,} need correcting and will not be "
-            "stored. Correct them in the file and upload it again: lines already stored are "
-            "not stored twice.",
+            _(
+                "{good} lines can be scored; {rejected} need correcting and will not be stored. "
+                "Correct them in the file and upload it again: lines already stored are not "
+                "stored twice."
+            ).format(good=i18n.number(good), rejected=i18n.number(rejected)),
             icon=":material/rule:",
         )
         report = pd.DataFrame(
-            [(p.line, p.field, p.reason) for p in checked.bad],
-            columns=["Line", "Column", "Problem"],
+            [(p.line, _column(p.field), p.reason) for p in checked.bad],
+            columns=[_("Line"), _("Column"), _("Problem")],
         )
         st.dataframe(report, hide_index=True, width="stretch")
     else:
-        st.success(f"All {good:,} lines can be scored.", icon=":material/check_circle:")
+        st.success(
+            _("All {good} lines can be scored.").format(good=i18n.number(good)),
+            icon=":material/check_circle:",
+        )
     if checked.ignored_columns:
-        st.caption(f"Ignored columns: {', '.join(checked.ignored_columns)}.")
+        st.caption(
+            _("Ignored columns: {columns}.").format(columns=", ".join(checked.ignored_columns))
+        )
 
 
 def prioritised(outcome: batch.Outcome) -> None:
     """The scored lines, highest risk first, identifiers masked; the same as a CSV."""
-    st.subheader("Highest risk first")
-    already = (
-        f"; {outcome.already_stored:,} had been stored before and were not stored again"
-        if outcome.already_stored
-        else ""
-    )
-    st.success(f"Stored {outcome.stored:,} predictions{already}.", icon=":material/task_alt:")
+    st.subheader(_("Highest risk first"))
+    stored = i18n.number(outcome.stored)
+    if outcome.already_stored:
+        message = ngettext(
+            "Stored {stored} predictions; {already} had been stored before and were not stored "
+            "again.",
+            "Stored {stored} predictions; {already} had been stored before and were not stored "
+            "again.",
+            outcome.already_stored,
+        ).format(stored=stored, already=i18n.number(outcome.already_stored))
+    else:
+        message = _("Stored {stored} predictions.").format(stored=stored)
+    st.success(message, icon=":material/task_alt:")
     table = pd.DataFrame(batch.masked_table(outcome.results))
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         column_config={
-            "Risk": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
-            "Record": st.column_config.NumberColumn(format="%d"),
+            _("Risk"): st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+            _("Record"): st.column_config.NumberColumn(format="%d"),
         },
     )
     st.download_button(
-        "Download this list (masked CSV)",
+        _("Download this list (masked CSV)"),
         batch.masked_csv(outcome.results),
         file_name="prioritised-patients.csv",
         mime="text/csv",

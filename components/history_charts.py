@@ -8,6 +8,7 @@ from datetime import date
 
 import plotly.graph_objects as go
 
+from clinic.i18n import _
 from clinic.records import Record
 from clinic.risk import RiskBand
 from components.plots import MARGIN
@@ -28,16 +29,16 @@ def _bars(x: Sequence, y: Sequence, title: str, y_title: str) -> go.Figure:
 
 
 def per_week(weeks: Sequence[tuple[date, int]]) -> go.Figure:
-    days, counts = [w for w, _ in weeks], [n for _, n in weeks]
-    return _bars(days, counts, "Predictions per week", "predictions")
+    days, counts = [week for week, count in weeks], [count for week, count in weeks]
+    return _bars(days, counts, _("Predictions per week"), _("predictions"))
 
 
 def per_band(bands: Mapping[str, int]) -> go.Figure:
     return _bars(
-        [b.value.capitalize() for b in RiskBand],
+        [b.label for b in RiskBand],
         [bands.get(b.value, 0) for b in RiskBand],
-        "Risk bands",
-        "predictions",
+        _("Risk bands"),
+        _("predictions"),
     )
 
 
@@ -46,8 +47,8 @@ def positive_share(by_version: Mapping[str, float]) -> go.Figure:
     figure = _bars(
         [f"v{v}" for v in versions],
         [by_version[v] for v in versions],
-        'Predicted "infected", by model version',
-        "share",
+        _('Predicted "infected", by model version'),
+        _("share"),
     )
     figure.update_yaxes(range=[0, 1], tickformat=".0%")
     return figure
@@ -57,21 +58,21 @@ def timeline(rows: Sequence[Record]) -> go.Figure:
     """One patient's predicted risk over time, one line and colour per model version."""
     figure = go.Figure(
         layout={
-            "title": "This patient's predicted risk over time (colour: model version)",
+            "title": _("This patient's predicted risk over time (colour: model version)"),
             "height": 320,
             "margin": MARGIN,
-            "xaxis": {"title": "Date", "tickformat": "%d %b %Y"},
-            "yaxis": {"title": "Predicted risk", "range": [0, 1], "tickformat": ".0%"},
+            "xaxis": {"title": _("Date"), "tickformat": "%d %b %Y"},
+            "yaxis": {"title": _("Predicted risk"), "range": [0, 1], "tickformat": ".0%"},
         }
     )
     for version in sorted({r.model_version for r in rows}, key=lambda v: (len(v), v)):
         points = sorted((r.created_at, r.probability) for r in rows if r.model_version == version)
         figure.add_trace(
             go.Scatter(
-                x=[t for t, _ in points],
-                y=[p for _, p in points],
+                x=[at for at, risk in points],
+                y=[risk for at, risk in points],
                 mode="lines+markers",
-                name=f"model v{version}",
+                name=_("model v{version}").format(version=version),
             )
         )
     return figure

@@ -6,19 +6,24 @@ from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
+from clinic import i18n
+from clinic.i18n import N_, _
 from components.plots import MARGIN
 from model_store.evaluation import roc_figure
 
-_CLASSES = ["not infected", "infected"]
+_PREDICTED = [N_("predicted not infected"), N_("predicted infected")]
+_TRULY = [N_("truly not infected"), N_("truly infected")]
+_PARTS = {"cv": N_("cross-validated"), "test": N_("hold-out")}
 
 
 def confusion(matrix: Sequence[Sequence[int]], title: str) -> go.Figure:
-    """Rows the truth, columns the prediction; each cell shows its count."""
+    """Rows the truth, columns the prediction; each cell shows its count. `title` is shown as
+    given (translated by the caller)."""
     return go.Figure(
         go.Heatmap(
             z=matrix,
-            x=[f"predicted {c}" for c in _CLASSES],
-            y=[f"truly {c}" for c in _CLASSES],
+            x=[_(c) for c in _PREDICTED],
+            y=[_(c) for c in _TRULY],
             text=matrix,
             texttemplate="%{text}",
             colorscale="Blues",
@@ -34,10 +39,22 @@ def confusion(matrix: Sequence[Sequence[int]], title: str) -> go.Figure:
 
 
 def roc(curves: Mapping[str, Mapping]) -> go.Figure:
-    """The run's ROC curves, drawn as training logged them (evaluation.roc_figure)."""
-    named = {{"cv": "cross-validated", "test": "hold-out"}.get(k, k): v for k, v in curves.items()}
+    """The run's ROC curves, drawn as training logged them (evaluation.roc_figure), with the
+    words in the reader's language."""
+    named = {_(_PARTS[k]) if k in _PARTS else k: v for k, v in curves.items()}
     figure = roc_figure(named)
-    figure.update_layout(height=340, margin=MARGIN, xaxis_range=[0, 1], yaxis_range=[0, 1])
+    for trace, (name, curve) in zip(figure.data, named.items(), strict=False):
+        trace.name = _("{name} (AUC {auc})").format(name=name, auc=i18n.number(curve["roc_auc"], 3))
+    figure.data[-1].name = _("chance")
+    figure.update_layout(
+        height=340,
+        margin=MARGIN,
+        xaxis_range=[0, 1],
+        yaxis_range=[0, 1],
+        title=_("ROC curve"),
+        xaxis_title=_("False positive rate"),
+        yaxis_title=_("True positive rate"),
+    )
     return figure
 
 
@@ -45,23 +62,23 @@ def calibration(predicted: Sequence[float], observed: Sequence[float]) -> go.Fig
     return go.Figure(
         [
             go.Scatter(
-                x=predicted, y=observed, mode="lines+markers", name="model (cross-validated)"
+                x=predicted, y=observed, mode="lines+markers", name=_("model (cross-validated)")
             ),
             go.Scatter(
                 x=[0, 1],
                 y=[0, 1],
                 mode="lines",
-                name="perfect calibration",
+                name=_("perfect calibration"),
                 line={"dash": "dash", "color": "grey"},
             ),
         ],
         layout={
-            "title": "Calibration: predicted risk vs observed event share (deciles)",
+            "title": _("Calibration: predicted risk vs observed event share (deciles)"),
             "height": 340,
             "margin": MARGIN,
-            "xaxis": {"title": "mean predicted risk", "range": [0, 1], "tickformat": ".0%"},
+            "xaxis": {"title": _("mean predicted risk"), "range": [0, 1], "tickformat": ".0%"},
             "yaxis": {
-                "title": "observed share with an event",
+                "title": _("observed share with an event"),
                 "range": [0, 1],
                 "tickformat": ".0%",
             },
@@ -70,11 +87,13 @@ def calibration(predicted: Sequence[float], observed: Sequence[float]) -> go.Fig
 
 
 def importances(ranked: Sequence[tuple[str, float]]) -> go.Figure:
+    """(field label, importance) pairs; the labels are the schema's English ones, shown
+    translated."""
     ranked = list(ranked)[::-1]
     return go.Figure(
-        go.Bar(x=[v for _, v in ranked], y=[label for label, _ in ranked], orientation="h"),
+        go.Bar(x=[v for _l, v in ranked], y=[_(label) for label, _v in ranked], orientation="h"),
         layout={
-            "title": "Feature importance (mean decrease in impurity)",
+            "title": _("Feature importance (mean decrease in impurity)"),
             "height": 80 + 26 * len(ranked),
             "margin": MARGIN,
             "xaxis": {"tickformat": ".0%"},

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
+from clinic import i18n
+from clinic.i18n import _
 from clinic.monitoring import FieldDrift, Week
 from components.plots import MARGIN
 
@@ -16,28 +18,30 @@ RECENT_COLOUR = "#0f6e8c"
 
 
 def overlay(drift: FieldDrift) -> go.Figure:
-    """Training and recent shares bin by bin, one over the other."""
+    """Training and recent shares bin by bin, one over the other. A coded input's bins are its
+    choices' names (the schema's words, translated); numeric ranges stay as they are."""
+    bins = [_(b) if b else b for b in drift.bins]
     figure = go.Figure(
         [
             go.Bar(
-                x=list(drift.bins),
+                x=bins,
                 y=list(drift.training),
-                name="Training data (ACTG 175)",
+                name=_("Training data (ACTG 175)"),
                 marker_color=TRAINING_COLOUR,
             ),
             go.Bar(
-                x=list(drift.bins),
+                x=bins,
                 y=list(drift.recent),
-                name="Recent predictions",
+                name=_("Recent predictions"),
                 marker_color=RECENT_COLOUR,
             ),
         ],
         layout={
-            "title": f"{drift.label}: PSI {drift.psi:.2f}",
+            "title": f"{_(drift.label)}: PSI {i18n.number(drift.psi, 2)}",
             "barmode": "overlay",
             "height": _HEIGHT,
             "margin": MARGIN,
-            "yaxis": {"title": "share of patients", "tickformat": ".0%"},
+            "yaxis": {"title": _("share of patients"), "tickformat": ".0%"},
             "legend": {"orientation": "h", "y": -0.25},
         },
     )
@@ -52,13 +56,14 @@ def positive_rate(weeks: Sequence[Week]) -> go.Figure:
             x=[w.start for w in weeks],
             y=[w.positive_rate for w in weeks],
             customdata=[w.predictions for w in weeks],
-            hovertemplate="week of %{x}: %{y:.1%} of %{customdata} predictions<extra></extra>",
+            # plotly's own placeholders (%{x}): translated, never passed through .format
+            hovertemplate=_("week of %{x}: %{y:.1%} of %{customdata} predictions<extra></extra>"),
             mode="lines+markers",
         ),
         layout={
-            "title": "Predicted infected, per week",
+            "title": _("Predicted infected, per week"),
             "height": _HEIGHT,
             "margin": MARGIN,
-            "yaxis": {"title": "share", "tickformat": ".0%", "rangemode": "tozero"},
+            "yaxis": {"title": _("share"), "tickformat": ".0%", "rangemode": "tozero"},
         },
     )

@@ -7,8 +7,17 @@ from typing import Any
 
 import streamlit as st
 
-from clinic.validation import FULL_NAME, IDENTITY_LABELS, NATIONAL_ID
-from model_store.schema import FIELDS, GROUPS, Field, describe_range
+from clinic.i18n import _
+from clinic.validation import (
+    FULL_NAME,
+    IDENTITY_LABELS,
+    NATIONAL_ID,
+    choice,
+    label,
+    shown_range,
+    unit,
+)
+from model_store.schema import FIELDS, GROUPS, Field
 
 FORM_KEY = "patient_form"
 
@@ -36,8 +45,11 @@ def clear() -> None:
 
 
 def _help(f: Field) -> str:
-    text = f"{f.help}\n\nSeen in training: {describe_range(f, f.training_range)}."
-    return text if f.categorical else f"{text} Accepted: {describe_range(f, f.valid_range)}."
+    seen = _("Seen in training: {range}.").format(range=shown_range(f, f.training_range))
+    text = f"{_(f.help)}\n\n{seen}"
+    if f.categorical:
+        return text
+    return f"{text} " + _("Accepted: {range}.").format(range=shown_range(f, f.valid_range))
 
 
 def _input(f: Field, disabled: bool) -> Any:
@@ -45,22 +57,22 @@ def _input(f: Field, disabled: bool) -> Any:
         options = list(f.choices)
         kwargs = dict(
             options=options,
-            format_func=f.choices.get,
+            format_func=lambda value: choice(f, value),
             index=None,
             key=_key(f.code),
             help=_help(f),
             disabled=disabled,
         )
         if len(options) == 2:
-            return st.radio(f.label, horizontal=True, **kwargs)
-        return st.selectbox(f.label, placeholder="Choose…", **kwargs)
+            return st.radio(label(f), horizontal=True, **kwargs)
+        return st.selectbox(label(f), placeholder=_("Choose…"), **kwargs)
     step: int | float = int(f.step) if f.integer else f.step
     return st.number_input(
-        f.label,
+        label(f),
         value=None,
         step=step,
         format=None if f.integer else "%.1f",
-        placeholder=f.unit,
+        placeholder=unit(f),
         key=_key(f.code),
         help=_help(f),
         disabled=disabled,
@@ -70,34 +82,37 @@ def _input(f: Field, disabled: bool) -> Any:
 def patient_form(disabled: bool = False) -> Submission | None:
     """Render the form; the submission when "Predict" was pressed, else None."""
     with st.form(FORM_KEY, border=True, enter_to_submit=False):
-        st.subheader("Patient")
+        st.subheader(_("Patient"))
         left, right = st.columns(2)
         full_name = left.text_input(
-            IDENTITY_LABELS[FULL_NAME],
+            _(IDENTITY_LABELS[FULL_NAME]),
             key=_key(FULL_NAME),
             max_chars=120,
             disabled=disabled,
             autocomplete="off",
-            help="Encrypted before it is stored; lists show initials only.",
+            help=_("Encrypted before it is stored; lists show initials only."),
         )
         national_id = right.text_input(
-            IDENTITY_LABELS[NATIONAL_ID],
+            _(IDENTITY_LABELS[NATIONAL_ID]),
             key=_key(NATIONAL_ID),
             max_chars=32,
             disabled=disabled,
             autocomplete="off",
-            help="Dots, dashes and spaces are ignored (1.234.567-8 = 12345678). Encrypted; lists "
-            "show the last four characters only.",
+            help=_(
+                "A Colombian cédula as it is usually written, with dots (1.023.456.789), or any "
+                "other national ID: dots, dashes and spaces are ignored (1.023.456.789 = "
+                "1023456789). Encrypted; lists show the last four characters only."
+            ),
         )
         measurements: dict[str, Any] = {}
         for group in GROUPS:
-            st.subheader(group)
+            st.subheader(_(group))
             fields = [f for f in FIELDS if f.group == group]
             columns = st.columns(2)
             for i, f in enumerate(fields):
                 with columns[i % 2]:
                     measurements[f.code] = _input(f, disabled)
-        pressed = st.form_submit_button("Predict", type="primary", disabled=disabled)
+        pressed = st.form_submit_button(_("Predict"), type="primary", disabled=disabled)
     if not pressed:
         return None
     return Submission(full_name, national_id, measurements)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from clinic import i18n
+from clinic.i18n import N_, _
 from clinic.predictions import StoredPrediction
 from clinic.risk import RiskBand, class_label
-from components import explanation_chart
+from clinic.validation import extrapolations
+from components import explanation_chart, plots
 
 BAND_COLOURS = {RiskBand.LOW: "green", RiskBand.MODERATE: "orange", RiskBand.HIGH: "red"}
 BAND_FILL = {RiskBand.LOW: "#d8f0dc", RiskBand.MODERATE: "#fde8c8", RiskBand.HIGH: "#f9d0cc"}
 
-DISCLAIMER = (
+DISCLAIMER = N_(
     "This estimate supports clinical judgement; it does not replace it. The model was built to "
     "help prioritise follow-up tests, not to diagnose. It predicts the ACTG 175 trial outcome "
     "(an AIDS-defining event or death during follow-up) for people already living with HIV-1."
@@ -26,6 +29,7 @@ def _gauge(result: StoredPrediction) -> go.Figure:
         {"range": [threshold / 2, threshold], "color": BAND_FILL[RiskBand.MODERATE]},
         {"range": [threshold, 100], "color": BAND_FILL[RiskBand.HIGH]},
     ]
+    title = _("Threshold {threshold}").format(threshold=i18n.percent(result.threshold, 0))
     figure = go.Figure(
         go.Indicator(
             mode="gauge+number",
@@ -37,7 +41,7 @@ def _gauge(result: StoredPrediction) -> go.Figure:
                 "steps": steps,
                 "threshold": {"line": {"color": "#b03a2e", "width": 3}, "value": threshold},
             },
-            title={"text": f"Threshold {threshold:.0f}%", "font": {"size": 14}},
+            title={"text": title, "font": {"size": 14}},
         )
     )
     figure.update_layout(height=230, margin={"l": 45, "r": 45, "t": 50, "b": 10})
@@ -47,21 +51,28 @@ def _gauge(result: StoredPrediction) -> go.Figure:
 def risk_card(result: StoredPrediction) -> None:
     """The result of one prediction, with the masked identity it was stored under."""
     with st.container(border=True):
-        st.subheader("Result")
-        st.caption(f"{result.name_masked} · ID {result.national_id_masked} · record #{result.id}")
-        band = result.risk_band
-        st.metric("Predicted risk", f"{result.probability:.1%}")
-        st.markdown(
-            f"Class: **{class_label(result.infected)}** "
-            f"(threshold {result.threshold:.0%})  \n"
-            f":{BAND_COLOURS[band]}-badge[{band.value.capitalize()} risk]"
+        st.subheader(_("Result"))
+        st.caption(
+            _("{name} · ID {national_id} · record #{record}").format(
+                name=result.name_masked, national_id=result.national_id_masked, record=result.id
+            )
         )
-        st.plotly_chart(_gauge(result), config={"displayModeBar": False})
+        band = result.risk_band
+        st.metric(_("Predicted risk"), i18n.percent(result.probability, 1))
+        verdict = _("Class: **{label}** (threshold {threshold})").format(
+            label=class_label(result.infected), threshold=i18n.percent(result.threshold, 0)
+        )
+        st.markdown(f"{verdict}  \n:{BAND_COLOURS[band]}-badge[{band.phrase}]")
+        plots.show(_gauge(result))
         explanation_chart.show(result.explanation, result.measurements)
-        for note in result.extrapolations.values():
+        # Worded now rather than when predicted, so a change of language applies to them too.
+        for note in extrapolations(result.measurements).values():
             st.warning(note, icon=":material/warning:")
         st.caption(
-            f"Model {result.model_name} version {result.model_version} · "
-            f"{result.created_at:%Y-%m-%d %H:%M} UTC"
+            _("Model {name} version {version} · {moment} UTC").format(
+                name=result.model_name,
+                version=result.model_version,
+                moment=i18n.moment(result.created_at),
+            )
         )
-        st.info(DISCLAIMER, icon=":material/info:")
+        st.info(_(DISCLAIMER), icon=":material/info:")

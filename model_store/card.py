@@ -14,11 +14,15 @@ from sklearn.calibration import calibration_curve
 
 from model_store.registry import LoadedModel, unavailable_on_error
 from model_store.schema import BY_CODE, CODES
-from model_store.tracking import MODEL_NAME, connect
+from model_store.texts import N_
+from model_store.tracking import CHALLENGER, CHAMPION, MODEL_NAME, PREVIOUS, connect
 from model_store.train import HYPER_PARAMS, ORIGINAL_TAG
 
 COMPARED = ("cv_f1", "cv_roc_auc", "test_f1", "test_roc_auc", "test_accuracy", "threshold")
 """The metrics the versions list shows side by side."""
+
+ALIASES = {CHAMPION: N_("champion"), CHALLENGER: N_("challenger"), PREVIOUS: N_("previous")}
+"""The registry's aliases as people read them (translated where shown); others show as named."""
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,16 @@ The form, validation, training, the MLflow signature, the README's table and the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+
+from model_store.texts import N_
 
 TARGET = "infected"
 """The label column of the training data (ACTG 175's `cid`: AIDS-defining event or death)."""
 
-NO_YES = MappingProxyType({0: "No", 1: "Yes"})
+NO_YES = MappingProxyType({0: N_("No"), 1: N_("Yes")})
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class Field:
     help: str
     choices: Mapping[int, str] | None = None
     integer: bool = True
-    group: str = "Clinical history"
+    group: str = N_("Clinical history")
     step: float = 1.0
 
     @property
@@ -45,110 +47,118 @@ def _choice(code: str, label: str, help_text: str, choices: Mapping[int, str], *
 FIELDS: tuple[Field, ...] = (
     Field(
         "time",
-        "Follow-up time",
-        "days",
+        N_("Follow-up time"),
+        N_("days"),
         (0, 3650),
         (14, 1231),
-        "Days of follow-up (ACTG 175: days until an event or censoring). The model leans on it "
-        "heavily; see the model card.",
-        group="Follow-up and demographics",
+        N_(
+            "Days of follow-up (ACTG 175: days until an event or censoring). The model leans on it "
+            "heavily; see the model card."
+        ),
+        group=N_("Follow-up and demographics"),
     ),
     Field(
         "age",
-        "Age",
-        "years",
+        N_("Age"),
+        N_("years"),
         (0, 120),
         (12, 70),
-        "Age in years at baseline.",
-        group="Follow-up and demographics",
+        N_("Age in years at baseline."),
+        group=N_("Follow-up and demographics"),
     ),
     Field(
         "wtkg",
-        "Weight",
-        "kg",
+        N_("Weight"),
+        N_("kg"),
         (1, 350),
         (31, 159.94),
-        "Body weight in kilograms at baseline.",
+        N_("Body weight in kilograms at baseline."),
         integer=False,
         step=0.1,
-        group="Follow-up and demographics",
+        group=N_("Follow-up and demographics"),
     ),
     Field(
         "preanti",
-        "Prior antiretroviral therapy",
-        "days",
+        N_("Prior antiretroviral therapy"),
+        N_("days"),
         (0, 15000),
         (0, 2851),
-        "Days of antiretroviral therapy before baseline (0 if none).",
-        group="Follow-up and demographics",
+        N_("Days of antiretroviral therapy before baseline (0 if none)."),
+        group=N_("Follow-up and demographics"),
     ),
     Field(
         "cd40",
-        "CD4 count at baseline",
-        "cells/mm³",
+        N_("CD4 count at baseline"),
+        N_("cells/mm³"),
         (0, 5000),
         (0, 1199),
-        "CD4+ T-cell count at baseline.",
-        group="Laboratory",
+        N_("CD4+ T-cell count at baseline."),
+        group=N_("Laboratory"),
     ),
     Field(
         "cd420",
-        "CD4 count at 20 weeks",
-        "cells/mm³",
+        N_("CD4 count at 20 weeks"),
+        N_("cells/mm³"),
         (0, 5000),
         (49, 1119),
-        "CD4+ T-cell count at 20 ± 5 weeks.",
-        group="Laboratory",
+        N_("CD4+ T-cell count at 20 ± 5 weeks."),
+        group=N_("Laboratory"),
     ),
     Field(
         "cd80",
-        "CD8 count at baseline",
-        "cells/mm³",
+        N_("CD8 count at baseline"),
+        N_("cells/mm³"),
         (0, 10000),
         (40, 5011),
-        "CD8+ T-cell count at baseline.",
-        group="Laboratory",
+        N_("CD8+ T-cell count at baseline."),
+        group=N_("Laboratory"),
     ),
     Field(
         "cd820",
-        "CD8 count at 20 weeks",
-        "cells/mm³",
+        N_("CD8 count at 20 weeks"),
+        N_("cells/mm³"),
         (0, 10000),
         (124, 6035),
-        "CD8+ T-cell count at 20 ± 5 weeks.",
-        group="Laboratory",
+        N_("CD8+ T-cell count at 20 ± 5 weeks."),
+        group=N_("Laboratory"),
     ),
     _choice(
         "karnof",
-        "Karnofsky performance score",
-        "Functional status on the Karnofsky scale; the trial enrolled scores of 70 to 100.",
+        N_("Karnofsky performance score"),
+        N_("Functional status on the Karnofsky scale; the trial enrolled scores of 70 to 100."),
         {
-            70: "70 – cares for self, unable to carry on normal activity",
-            80: "80 – normal activity with effort, some symptoms",
-            90: "90 – able to carry on normal activity, minor symptoms",
-            100: "100 – normal, no complaints",
+            70: N_("70 – cares for self, unable to carry on normal activity"),
+            80: N_("80 – normal activity with effort, some symptoms"),
+            90: N_("90 – able to carry on normal activity, minor symptoms"),
+            100: N_("100 – normal, no complaints"),
         },
     ),
-    _choice("hemo", "Hemophilia", "Does the patient have hemophilia?", NO_YES),
-    _choice("drugs", "History of IV drug use", "Any history of intravenous drug use.", NO_YES),
-    _choice("race", "Race", "As recorded in ACTG 175.", {0: "White", 1: "Non-white"}),
-    _choice("gender", "Sex", "Sex as recorded in ACTG 175.", {0: "Female", 1: "Male"}),
+    _choice("hemo", N_("Hemophilia"), N_("Does the patient have hemophilia?"), NO_YES),
+    _choice(
+        "drugs", N_("History of IV drug use"), N_("Any history of intravenous drug use."), NO_YES
+    ),
+    _choice(
+        "race", N_("Race"), N_("As recorded in ACTG 175."), {0: N_("White"), 1: N_("Non-white")}
+    ),
+    _choice(
+        "gender", N_("Sex"), N_("Sex as recorded in ACTG 175."), {0: N_("Female"), 1: N_("Male")}
+    ),
     _choice(
         "symptom",
-        "Symptomatic",
-        "Symptomatic HIV infection at baseline.",
-        {0: "Asymptomatic", 1: "Symptomatic"},
+        N_("Symptomatic"),
+        N_("Symptomatic HIV infection at baseline."),
+        {0: N_("Asymptomatic"), 1: N_("Symptomatic")},
     ),
     _choice(
         "treat",
-        "Treatment",
-        "Antiretroviral regimen.",
-        {0: "ZDV only", 1: "Other regimen"},
+        N_("Treatment"),
+        N_("Antiretroviral regimen."),
+        {0: N_("ZDV only"), 1: N_("Other regimen")},
     ),
     _choice(
         "offtrt",
-        "Off treatment before 96 weeks",
-        "Stopped treatment before 96 ± 5 weeks.",
+        N_("Off treatment before 96 weeks"),
+        N_("Stopped treatment before 96 ± 5 weeks."),
         NO_YES,
     ),
 )
@@ -158,10 +168,20 @@ CODES: tuple[str, ...] = tuple(f.code for f in FIELDS)
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(f.group for f in FIELDS))
 
 
-def describe_range(f: Field, bounds: tuple[float, float]) -> str:
-    """'0–120 years': a range as people read it, in the field's unit."""
-    lo, hi = (number_text(v) for v in bounds)
-    return f"{lo}–{hi} {f.unit}".strip()
+def describe_range(
+    f: Field,
+    bounds: tuple[float, float],
+    *,
+    text: Callable[[str], str] = str,
+    number: Callable[[float], str] | None = None,
+) -> str:
+    """'0–120 years': a range as people read it, in the field's unit.
+
+    English by default (the README); the screens pass `text` (a translation of the unit) and
+    `number` (their language's decimal mark)."""
+    lo, hi = ((number or number_text)(v) for v in bounds)
+    unit = text(f.unit) if f.unit else ""
+    return f"{lo}–{hi} {unit}".strip()
 
 
 def number_text(value: float) -> str:
@@ -169,16 +189,32 @@ def number_text(value: float) -> str:
     return f"{value:g}" if value != int(value) else str(int(value))
 
 
-def markdown_table() -> str:
-    """The README's table of fields, rendered from FIELDS (a test keeps the README in step)."""
+TABLE_HEADINGS = (
+    N_("code"),
+    N_("label"),
+    N_("unit"),
+    N_("accepted"),
+    N_("seen in training"),
+    N_("values"),
+)
+"""The columns of `markdown_table`."""
+
+
+def markdown_table(
+    text: Callable[[str], str] = str, number: Callable[[float], str] | None = None
+) -> str:
+    """The README's table of fields, rendered from FIELDS (a test keeps the README in step).
+
+    English by default; the batch page passes its translation (`text`) and decimal mark
+    (`number`) to show the same table in the reader's language."""
     rows = [
-        "| code | label | unit | accepted | seen in training | values |",
+        "| " + " | ".join(text(heading) for heading in TABLE_HEADINGS) + " |",
         "|---|---|---|---|---|---|",
     ]
     for f in FIELDS:
-        values = "; ".join(f"{k} = {v}" for k, v in f.choices.items()) if f.choices else ""
-        rows.append(
-            f"| `{f.code}` | {f.label} | {f.unit} | {describe_range(f, f.valid_range)} "
-            f"| {describe_range(f, f.training_range)} | {values} |"
-        )
+        values = "; ".join(f"{k} = {text(v)}" for k, v in f.choices.items()) if f.choices else ""
+        unit = text(f.unit) if f.unit else ""
+        accepted = describe_range(f, f.valid_range, text=text, number=number)
+        seen = describe_range(f, f.training_range, text=text, number=number)
+        rows.append(f"| `{f.code}` | {text(f.label)} | {unit} | {accepted} | {seen} | {values} |")
     return "\n".join(rows)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from clinic import batch
+from clinic import batch, i18n
 from clinic.db import StorageUnavailable
+from clinic.i18n import _, ngettext
 from components import batch_view
 from components.guard import require
 from components.services import current_challenger, current_model
@@ -14,21 +15,23 @@ from components.services import current_challenger, current_model
 OUTCOME_KEY = "batch.outcome"
 
 clinic, user = require("batch")
-st.title("Score a list of patients")
+st.title(_("Score a list of patients"))
 st.caption(
-    "One patient per line. Every line is checked first; only correct lines are scored and "
-    "stored, and a file scored before stores nothing twice."
+    _(
+        "One patient per line. Every line is checked first; only correct lines are scored and "
+        "stored, and a file scored before stores nothing twice."
+    )
 )
 batch_view.template_help()
 
-uploaded = st.file_uploader("CSV file", type=["csv", "txt"], key="batch.file")
+uploaded = st.file_uploader(_("CSV file"), type=["csv", "txt"], key="batch.file")
 if uploaded is None:
     st.session_state.pop(OUTCOME_KEY, None)
     st.stop()
 try:
     checked = batch.read(uploaded.getvalue())
 except batch.MalformedFile as exc:
-    st.error(f"Nothing was stored: {exc}", icon=":material/error:")
+    st.error(_("Nothing was stored: {reason}").format(reason=exc), icon=":material/error:")
     st.stop()
 
 batch_view.check_report(checked)
@@ -38,12 +41,14 @@ if outcome is not None and outcome[0] != uploaded.file_id:
     outcome = None  # a result belongs to the file that produced it
 action = st.empty()  # the button goes once the list is stored
 if outcome is None and action.button(
-    f"Score and store {len(checked.good):,} patients",
+    ngettext(
+        "Score and store {n} patients", "Score and store {n} patients", len(checked.good)
+    ).format(n=i18n.number(len(checked.good))),
     type="primary",
     disabled=model is None or not checked.good,
     icon=":material/play_arrow:",
 ):
-    bar = st.progress(0.0, text="Scoring…")
+    bar = st.progress(0.0, text=_("Scoring…"))
     try:
         result = batch.score_and_store(
             clinic.engine,
@@ -53,14 +58,19 @@ if outcome is None and action.button(
             actor=user.username,
             challenger=current_challenger(clinic.config.model_uri),
             progress=lambda done, total: bar.progress(
-                done / total, text=f"Stored {done:,} of {total:,}"
+                done / total,
+                text=_("Stored {done} of {total}").format(
+                    done=i18n.number(done), total=i18n.number(total)
+                ),
             ),
         )
     except StorageUnavailable as exc:
         bar.empty()
         st.error(
-            f"{exc} Lines stored before the failure are kept; press the button again to store "
-            "the rest.",
+            _(
+                "{error} Lines stored before the failure are kept; press the button again to "
+                "store the rest."
+            ).format(error=exc),
             icon=":material/database_off:",
         )
         st.stop()

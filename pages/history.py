@@ -4,37 +4,45 @@ and export (masked, audited)."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
 
-from clinic import records
+from clinic import i18n, records
+from clinic.i18n import _, ngettext
 from clinic.records import Filters, Order, Purpose
 from clinic.risk import RiskBand, class_label
 from clinic.users import Role
 from components import explanation_chart, history_charts, plots
-from components.dates import utc_range
+from components.dates import moment_format, utc_range
 from components.guard import require
 
 PAGE_SIZE = 50
 
 
-def _any(value: str | None) -> str:
-    return "Any" if value is None else value
+def _shown(labels: dict) -> Callable:
+    """A widget's format_func from labels made now, in this run's language (AppTest calls
+    format_func again outside the run, where the language is not set)."""
+    return labels.__getitem__
 
 
-def _any_record(value: int | None) -> str:
-    return "None" if value is None else f"Record {value}"
+def _any(values: list[str]) -> Callable:
+    return _shown({None: _("Any"), **{v: v for v in values}})
+
+
+def _any_record(ids: list[int]) -> Callable:
+    return _shown({None: _("None"), **{i: _("Record {id}").format(id=i) for i in ids}})
 
 
 clinic, user = require("history")
 supervisor = user.role is Role.SUPERVISOR
-st.title("History")
+st.title(_("History"))
 st.caption(
-    "All predictions; names and IDs masked."
+    _("All predictions; names and IDs masked.")
     if supervisor
-    else "The predictions you made; names and IDs masked."
+    else _("The predictions you made; names and IDs masked.")
 )
 
 today = datetime.now(UTC).date()
@@ -42,22 +50,27 @@ clinicians, versions = records.choices(clinic.engine, user)
 dates, banding, classing = st.columns(3)
 since, until = utc_range(dates, days=90)
 bands = banding.multiselect(
-    "Risk band", [b.value for b in RiskBand], format_func=str.capitalize, placeholder="Any"
+    _("Risk band"),
+    [b.value for b in RiskBand],
+    format_func=_shown({b.value: b.label for b in RiskBand}),
+    placeholder=_("Any"),
 )
 infected = classing.selectbox(
-    "Class",
+    _("Class"),
     [None, True, False],
-    format_func=lambda v: "Any" if v is None else class_label(v).capitalize(),
+    format_func=_shown({None: _("Any"), **{v: class_label(v).capitalize() for v in (True, False)}}),
 )
 versioning, choosing, sorting = st.columns(3)
-version = versioning.selectbox("Model version", [None, *versions], format_func=_any)
+version = versioning.selectbox(_("Model version"), [None, *versions], format_func=_any(versions))
 clinician = (
-    choosing.selectbox("Clinician", [None, *clinicians], format_func=_any) if supervisor else None
+    choosing.selectbox(_("Clinician"), [None, *clinicians], format_func=_any(clinicians))
+    if supervisor
+    else None
 )
-order = sorting.selectbox("Sort", list(Order), format_func=lambda o: o.value.capitalize())
+order = sorting.selectbox(_("Sort"), list(Order), format_func=_shown({o: o.label for o in Order}))
 lookup = st.text_input(
-    "Find a patient by national ID",
-    help="Exact match; dots, dashes and spaces are ignored. Opens that patient's timeline.",
+    _("Find a patient by national ID"),
+    help=_("Exact match; dots, dashes and spaces are ignored. Opens that patient's timeline."),
     autocomplete="off",
 )
 
@@ -65,7 +78,7 @@ patient_id = None
 if lookup.strip():
     patient_id = records.find_patient(clinic.engine, clinic.vault, user, lookup)
     if patient_id is None:
-        st.info("No patient with that national ID among the records you can see.")
+        st.info(_("No patient with that national ID among the records you can see."))
         st.stop()
 filters = Filters(
     since=None if patient_id else since,
@@ -80,14 +93,11 @@ filters = Filters(
 if not patient_id:
     overview = records.summary(clinic.engine, user, filters)
     weekly, banded, by_version = st.columns(3)
-    weekly.plotly_chart(history_charts.per_week(overview.per_week), config=plots.CONFIG)
-    banded.plotly_chart(history_charts.per_band(overview.per_band), config=plots.CONFIG)
-    by_version.plotly_chart(
-        history_charts.positive_share(overview.positive_share_by_version),
-        config=plots.CONFIG,
-    )
+    plots.show(history_charts.per_week(overview.per_week), weekly)
+    plots.show(history_charts.per_band(overview.per_band), banded)
+    plots.show(history_charts.positive_share(overview.positive_share_by_version), by_version)
 
-number = st.number_input("Page", min_value=1, value=1, step=1)
+number = st.number_input(_("Page"), min_value=1, value=1, step=1)
 rows, total = records.page(
     clinic.engine, user, filters, order=order, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
 )
@@ -95,52 +105,70 @@ table = pd.DataFrame(
     [dataclasses.asdict(r) for r in rows],
     columns=[f.name for f in dataclasses.fields(records.Record)],
 )
+table["risk_band"] = table["risk_band"].map(lambda band: RiskBand(band).word)
 st.caption(
-    f"{total:,} matching predictions · page {number:,} of {max(1, -(-total // PAGE_SIZE)):,}."
+    ngettext(
+        "{total} matching predictions · page {page} of {pages}.",
+        "{total} matching predictions · page {page} of {pages}.",
+        total,
+    ).format(
+        total=i18n.number(total),
+        page=i18n.number(number),
+        pages=i18n.number(max(1, -(-total // PAGE_SIZE))),
+    )
 )
 
 if patient_id and rows:
-    st.plotly_chart(history_charts.timeline(rows), config=plots.CONFIG)
+    plots.show(history_charts.timeline(rows))
 
 st.dataframe(
     table,
     hide_index=True,
     column_config={
-        "id": "Record",
-        "created_at": st.column_config.DatetimeColumn("Date (UTC)", format="YYYY-MM-DD HH:mm"),
-        "name_masked": "Name",
-        "national_id_masked": "National ID",
-        "probability": st.column_config.NumberColumn("Risk", format="percent"),
-        "infected": st.column_config.CheckboxColumn("Class: infected"),
-        "risk_band": "Band",
-        "model_version": "Model version",
-        "clinician": "Clinician",
+        "id": _("Record"),
+        "created_at": st.column_config.DatetimeColumn(_("Date (UTC)"), format=moment_format()),
+        "name_masked": _("Name"),
+        "national_id_masked": _("National ID"),
+        "probability": st.column_config.NumberColumn(_("Risk"), format="percent"),
+        "infected": st.column_config.CheckboxColumn(_("Class: infected")),
+        "risk_band": _("Band"),
+        "model_version": _("Model version"),
+        "clinician": _("Clinician"),
     },
 )
 
 explained = st.selectbox(
-    "Why this score? Pick a record", [None, *(r.id for r in rows)], format_func=_any_record
+    _("Why this score? Pick a record"),
+    [None, *(r.id for r in rows)],
+    format_func=_any_record([r.id for r in rows]),
 )
 if explained is not None:
     stored = records.explanation(clinic.engine, user, explained)
     if stored is None:
-        st.info("No explanation is stored for this record (demo data has none).")
+        st.info(_("No explanation is stored for this record (demo data has none)."))
     else:
         explanation_chart.show(*stored)
 
 if not supervisor or not rows:
     st.stop()
 
-st.subheader("Reveal one identity")
+st.subheader(_("Reveal one identity"))
 st.caption(
-    "Shown here once, for the purpose you give; the reveal is written to the audit trail "
-    "before the identity is shown."
+    _(
+        "Shown here once, for the purpose you give; the reveal is written to the audit trail "
+        "before the identity is shown."
+    )
 )
 with st.form("reveal", clear_on_submit=True):
-    record_id = st.selectbox("Record", [r.id for r in rows])
-    purpose = st.selectbox("Purpose", list(Purpose), format_func=lambda p: p.value.capitalize())
-    reason = st.text_input("Reason", help="At least 10 characters; no names or IDs.")
-    pressed = st.form_submit_button("Reveal identity")
+    record_id = st.selectbox(_("Record"), [r.id for r in rows])
+    purpose = st.selectbox(
+        _("Purpose"), list(Purpose), format_func=_shown({p: p.label for p in Purpose})
+    )
+    reason = st.text_input(
+        _("Reason"),
+        help=_("At least {n} characters; no names or IDs.").format(n=records.MIN_REASON),
+    )
+    pressed = st.form_submit_button(_("Reveal identity"))
 if pressed:
     try:
         identity = records.reveal(
@@ -150,15 +178,17 @@ if pressed:
         st.error(str(exc))
     else:
         st.warning(
-            f"Record {record_id}: **{identity.full_name}**, national ID **{identity.national_id}**",
+            _("Record {id}: **{name}**, national ID **{national_id}**").format(
+                id=record_id, name=identity.full_name, national_id=identity.national_id
+            ),
             icon=":material/visibility:",
         )
 
-st.subheader("Export")
-if st.button("Prepare CSV of this filter (masked)"):
+st.subheader(_("Export"))
+if st.button(_("Prepare CSV of this filter (masked)")):
     data = records.export_csv(clinic.engine, user, filters, datetime.now(UTC))
     st.download_button(
-        "Download CSV",
+        _("Download CSV"),
         data,
         file_name=f"history-{today}.csv",
         mime="text/csv",

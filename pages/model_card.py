@@ -6,32 +6,53 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from clinic import shadow
+from clinic import i18n, shadow
+from clinic.i18n import N_, _
 from components import model_charts, plots, services
 from components.agreement_view import agreement_table
 from components.guard import require
+from model_store import card as model_card
 from model_store.registry import ModelUnavailable
 
+# The metrics the card shows: the run's metric name -> the name people read. (No bare strings
+# here: Streamlit's magic would show them on the page.)
+METRICS = {
+    "accuracy": N_("accuracy"),
+    "f1": N_("f1"),
+    "precision": N_("precision"),
+    "recall": N_("recall"),
+    "roc_auc": N_("roc auc"),
+    "brier": N_("brier"),
+}
+
 clinic, user = require("model")
-st.title("Model card")
+st.title(_("Model card"))
 model = services.current_model(clinic.config.model_uri)
 if model is None:
     st.stop()
 try:
     card = services.card(model, model.version)
 except ModelUnavailable as exc:
-    st.error(f"The model's records could not be read from MLflow. {exc}")
+    st.error(_("The model's records could not be read from MLflow. {error}").format(error=exc))
     st.stop()
 
-aliases = ", ".join(card.aliases) or "no alias"
+aliases = ", ".join(_(model_card.ALIASES.get(a, a)) for a in card.aliases) or _("no alias")
 st.caption(
-    f"**{card.name}** version **{card.version}** ({aliases}) · registered "
-    f"{card.registered_at:%Y-%m-%d} · MLflow run `{card.run_id}`"
+    _(
+        "**{name}** version **{version}** ({aliases}) · registered {date} · MLflow run `{run}`"
+    ).format(
+        name=card.name,
+        version=card.version,
+        aliases=aliases,
+        date=i18n.day(card.registered_at),
+        run=card.run_id,
+    )
 )
 
-st.subheader("Intended use and limits")
+st.subheader(_("Intended use and limits"))
 st.markdown(
-    """
+    _(
+        """
 - **Use:** decision support for **prioritising follow-up** (which patients to test or see
   first). It is **not a diagnosis** and does not say whether someone has HIV: every person in
   its training data already had HIV-1.
@@ -45,31 +66,40 @@ st.markdown(
   importances below; cross-validated ROC AUC falls from about 0.93 to about 0.75 without it).
   A short follow-up time raises the score for that reason, not because of biology.
 """
+    )
 )
 
-st.subheader("Data")
+st.subheader(_("Data"))
 training = card.training
 st.markdown(
-    f"ACTG 175 (AIDS Clinical Trials Group Study 175, United States, enrolled 1991-1994): "
-    f"adults with HIV-1 and CD4 counts of 200-500 cells/mm³, randomised to zidovudine, "
-    f"didanosine or combinations; distributed by the UCI Machine Learning Repository "
-    f"(CC BY 4.0). **{int(training.get('n_rows', 0)):,} patients**: "
-    f"{int(training.get('n_train', 0)):,} for training with {training.get('cv_folds', '?')}-fold "
-    f"cross-validation, {int(training.get('n_test', 0)):,} held out. "
-    f"File sha256 `{training.get('data_sha256', 'unknown')}`; scikit-learn "
-    f"{training.get('sklearn_version', '?')}."
+    _(
+        "ACTG 175 (AIDS Clinical Trials Group Study 175, United States, enrolled 1991-1994): "
+        "adults with HIV-1 and CD4 counts of 200-500 cells/mm³, randomised to zidovudine, "
+        "didanosine or combinations; distributed by the UCI Machine Learning Repository "
+        "(CC BY 4.0). **{rows} patients**: {train} for training with {folds}-fold "
+        "cross-validation, {test} held out. File sha256 `{sha}`; scikit-learn {sklearn}."
+    ).format(
+        rows=i18n.number(int(training.get("n_rows", 0))),
+        train=i18n.number(int(training.get("n_train", 0))),
+        folds=training.get("cv_folds", "?"),
+        test=i18n.number(int(training.get("n_test", 0))),
+        sha=training.get("data_sha256", _("unknown")),
+        sklearn=training.get("sklearn_version", "?"),
+    )
 )
 
-st.subheader("How good it is")
+st.subheader(_("How good it is"))
+cross_validated, hold_out = _("cross-validated"), _("hold-out")
+original_project = _("original project (hold-out)")
 rows = []
-for name in ("accuracy", "f1", "precision", "recall", "roc_auc", "brier"):
+for name, label in METRICS.items():
     original = card.original.get(name)
     rows.append(
         {
-            "metric": name.replace("_", " "),
-            "cross-validated": card.metrics.get(f"cv_{name}"),
-            "hold-out": card.metrics.get(f"test_{name}"),
-            "original project (hold-out)": original,
+            _("metric"): _(label),
+            cross_validated: card.metrics.get(f"cv_{name}"),
+            hold_out: card.metrics.get(f"test_{name}"),
+            original_project: original,
         }
     )
 st.dataframe(
@@ -77,35 +107,35 @@ st.dataframe(
     hide_index=True,
     column_config={
         c: st.column_config.NumberColumn(c, format="%.3f")
-        for c in ("cross-validated", "hold-out", "original project (hold-out)")
+        for c in (cross_validated, hold_out, original_project)
     },
 )
 st.caption(
-    f"Decision threshold {card.metrics.get('threshold', 0):.3f} (the F1-optimal cut-off on "
-    "cross-validated predictions). Brier score: lower is better."
+    _(
+        "Decision threshold {threshold} (the F1-optimal cut-off on cross-validated predictions). "
+        "Brier score: lower is better."
+    ).format(threshold=i18n.number(card.metrics.get("threshold", 0), 3))
 )
 cv_matrix, test_matrix = st.columns(2)
-cv_matrix.plotly_chart(
-    model_charts.confusion(card.confusion["cv"], "Confusion matrix, cross-validated"),
-    config=plots.CONFIG,
+plots.show(
+    model_charts.confusion(card.confusion["cv"], _("Confusion matrix, cross-validated")), cv_matrix
 )
-test_matrix.plotly_chart(
-    model_charts.confusion(card.confusion["test"], "Confusion matrix, hold-out"),
-    config=plots.CONFIG,
+plots.show(
+    model_charts.confusion(card.confusion["test"], _("Confusion matrix, hold-out")), test_matrix
 )
 roc, calibration = st.columns(2)
-roc.plotly_chart(model_charts.roc(card.roc), config=plots.CONFIG)
-calibration.plotly_chart(
+plots.show(model_charts.roc(card.roc), roc)
+plots.show(
     model_charts.calibration(card.calibration["predicted"], card.calibration["observed"]),
-    config=plots.CONFIG,
+    calibration,
 )
 
-st.subheader("What it looks at")
-st.plotly_chart(model_charts.importances(card.importances), config=plots.CONFIG)
+st.subheader(_("What it looks at"))
+plots.show(model_charts.importances(card.importances))
 
-st.subheader("Hyper-parameters")
+st.subheader(_("Hyper-parameters"))
 st.dataframe(
-    pd.DataFrame(sorted(card.hyper_params.items()), columns=["parameter", "value"]),
+    pd.DataFrame(sorted(card.hyper_params.items()), columns=[_("parameter"), _("value")]),
     hide_index=True,
 )
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from clinic import i18n
 from clinic.db import StorageUnavailable
+from clinic.i18n import _, ngettext
 from clinic.predictions import predict_and_store
 from clinic.validation import InvalidInput
 from components import patient_form as form
@@ -15,7 +17,7 @@ from components.services import current_challenger, current_model
 RESULT_KEY = "predict.last_result"
 
 clinic, user = require("predict")
-st.title("New prediction")
+st.title(_("New prediction"))
 
 model = current_model(clinic.config.model_uri)
 
@@ -29,7 +31,7 @@ form_column, result_column = st.columns([3, 2], gap="large")
 alert = form_column.container()
 with form_column:
     submission = form.patient_form(disabled=model is None)
-    st.button("New patient", on_click=_new_patient, help="Clear the form and the result.")
+    st.button(_("New patient"), on_click=_new_patient, help=_("Clear the form and the result."))
 
 if submission is not None and model is not None:
     try:
@@ -46,13 +48,18 @@ if submission is not None and model is not None:
     except InvalidInput as exc:
         st.session_state.pop(RESULT_KEY, None)
         alert.error(
-            "Nothing was stored. Please correct:\n"
+            _("Nothing was stored. Please correct:")
+            + "\n"
             + "\n".join(f"- {message}" for message in exc.problems.values()),
             icon=":material/error:",
         )
         # The alert sits above the form, out of sight of the Predict button on a long form.
         st.toast(
-            f"Nothing was stored: {len(exc.problems)} field(s) to correct, listed above the form.",
+            ngettext(
+                "Nothing was stored: {n} field(s) to correct, listed above the form.",
+                "Nothing was stored: {n} field(s) to correct, listed above the form.",
+                len(exc.problems),
+            ).format(n=i18n.number(len(exc.problems))),
             icon=":material/error:",
             duration="long",
         )
@@ -65,4 +72,4 @@ with result_column:
     if result := st.session_state.get(RESULT_KEY):
         risk_card(result)
     else:
-        st.caption("Fill in every field and press **Predict**. The result appears here.")
+        st.caption(_("Fill in every field and press **Predict**. The result appears here."))

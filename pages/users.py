@@ -7,40 +7,53 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from clinic import db, users
+from clinic import db, keys, users
+from clinic.i18n import N_, _
 from clinic.users import AccountError, Role
 from components.guard import require
 
-FLASH = "users.done"
-
-clinic, admin = require("users")
-st.title("Users")
-if message := st.session_state.get(FLASH):
-    st.success(message)
+FLASH = "users.done"  # the last change's message: (English text, its values), shown translated
 
 
-def done(message: str) -> None:
-    """Rerun so the table reflects the change; `message` stays until the next change."""
-    st.session_state[FLASH] = message
+def role_name(role: Role) -> str:
+    """`role` in a sentence or the table: clinician, supervisor, admin (translated)."""
+    return role.label.lower()
+
+
+def done(message: str, **values: str | Role) -> None:
+    """Rerun so the table reflects the change; `message` (marked with N_) stays until the next
+    change, shown in the reader's language then."""
+    st.session_state[FLASH] = (message, values)
     st.rerun()
 
 
-if clinic.key_notice:
-    st.info(clinic.key_notice, icon=":material/key:")
+clinic, admin = require("users")
+st.title(_("Users"))
+if flash := st.session_state.get(FLASH):
+    message, values = flash
+    st.success(
+        _(message).format(
+            **{k: role_name(v) if isinstance(v, Role) else v for k, v in values.items()}
+        )
+    )
+
+if clinic.key_notice:  # the only notice: the keys were generated in the key file
+    st.info(_(keys.NEW_KEYS).format(path=clinic.config.key_file), icon=":material/key:")
 now = datetime.now(UTC)
+role_labels = {r: r.label for r in Role}  # translated now, in this run (format_func may run later)
 
 accounts = users.all_users(clinic.engine)
 st.dataframe(
     pd.DataFrame(
         [
             {
-                "username": u.username,
-                "name": u.display_name,
-                "role": u.role.value,
-                "two-step set up": u.enrolled,
-                "locked": u.locked(now),
-                "disabled": u.disabled,
-                "must change password": u.must_change_password,
+                _("username"): u.username,
+                _("name"): u.display_name,
+                _("role"): role_name(u.role),
+                _("two-step set up"): u.enrolled,
+                _("locked"): u.locked(now),
+                _("disabled"): u.disabled,
+                _("must change password"): u.must_change_password,
             }
             for u in accounts
         ]
@@ -48,18 +61,18 @@ st.dataframe(
     hide_index=True,
 )
 
-st.subheader("Add a user")
+st.subheader(_("Add a user"))
 with st.form("add_user", clear_on_submit=True):
     left, right = st.columns(2)
-    username = left.text_input("Username", help="Lowercase letters, digits, dots, dashes.")
-    name = right.text_input("Name")
-    role = left.selectbox("Role", list(Role), format_func=lambda r: r.value.capitalize())
+    username = left.text_input(_("Username"), help=_("Lowercase letters, digits, dots, dashes."))
+    name = right.text_input(_("Name"))
+    role = left.selectbox(_("Role"), list(Role), format_func=role_labels.get)
     password = right.text_input(
-        "Temporary password",
+        _("Temporary password"),
         type="password",
-        help="Give it to the person in a safe way; they must change it when they first sign in.",
+        help=_("Give it to the person in a safe way; they must change it when they first sign in."),
     )
-    add = st.form_submit_button("Add user", type="primary")
+    add = st.form_submit_button(_("Add user"), type="primary")
 if add:
     try:
         with db.writing(clinic.engine) as connection:
@@ -69,37 +82,40 @@ if add:
     except AccountError as exc:
         st.error(str(exc))
     else:
-        done(f"User {added.username} added. They set up two-step verification at first sign-in.")
+        done(
+            N_("User {user} added. They set up two-step verification at first sign-in."),
+            user=added.username,
+        )
 
-st.subheader("Manage a user")
+st.subheader(_("Manage a user"))
 others = [u.username for u in accounts if u.username != admin.username]
 if not others:
-    st.caption("No other users yet.")
+    st.caption(_("No other users yet."))
     st.stop()
-target = st.selectbox("User", others)
+target = st.selectbox(_("User"), others)
 actions = st.columns(5)
 try:
-    if actions[0].button("Unlock"):
+    if actions[0].button(_("Unlock")):
         users.unlock(clinic.engine, admin.username, target, now)
-        done(f"{target} unlocked.")
-    if actions[1].button("Reset two-step", help="They enrol an authenticator app again."):
+        done(N_("{user} unlocked."), user=target)
+    if actions[1].button(_("Reset two-step"), help=_("They enrol an authenticator app again.")):
         users.reset_mfa(clinic.engine, admin.username, target, now)
-        done(f"{target} will set up two-step verification at next sign-in.")
-    if actions[2].button("Disable"):
+        done(N_("{user} will set up two-step verification at next sign-in."), user=target)
+    if actions[2].button(_("Disable")):
         users.disable(clinic.engine, admin.username, target, now)
-        done(f"{target} disabled and signed out.")
-    if actions[3].button("Enable"):
+        done(N_("{user} disabled and signed out."), user=target)
+    if actions[3].button(_("Enable")):
         users.enable(clinic.engine, admin.username, target, now)
-        done(f"{target} enabled.")
-    with actions[4].popover("Change role"):
-        new_role = st.selectbox("New role", list(Role), format_func=lambda r: r.value.capitalize())
-        if st.button("Apply role"):
+        done(N_("{user} enabled."), user=target)
+    with actions[4].popover(_("Change role")):
+        new_role = st.selectbox(_("New role"), list(Role), format_func=role_labels.get)
+        if st.button(_("Apply role")):
             users.set_role(clinic.engine, admin.username, target, new_role, now)
-            done(f"{target} is now {new_role.value}.")
-    with st.expander("Set a temporary password"):
-        temporary = st.text_input("Temporary password for the user", type="password")
-        if st.button("Set temporary password"):
+            done(N_("{user} is now {role}."), user=target, role=new_role)
+    with st.expander(_("Set a temporary password")):
+        temporary = st.text_input(_("Temporary password for the user"), type="password")
+        if st.button(_("Set temporary password")):
             users.reset_password(clinic.engine, admin.username, target, temporary, now)
-            done(f"{target} must change this password at next sign-in.")
+            done(N_("{user} must change this password at next sign-in."), user=target)
 except AccountError as exc:
     st.error(str(exc))

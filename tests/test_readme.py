@@ -27,6 +27,7 @@ def test_readme_names_every_setting_the_code_reads() -> None:
         "CLINIC_SESSION_IDLE_MINUTES",
         "CLINIC_SESSION_MAX_HOURS",
         "CLINIC_MODEL_REFRESH_SECONDS",
+        "CLINIC_LANGUAGE",
         "TEST_DATABASE_URL",
     ]:
         assert f"`{name}`" in text, name

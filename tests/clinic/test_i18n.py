@@ -86,8 +86,8 @@ def test_translations_keep_every_placeholder_and_no_stale_entry_remains() -> Non
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("en", ["12,345.5", "72.5", "73.4%", "2026-01-02", "2026-01-02 03:04"]),
-        ("es", ["12.345,5", "72,5", "73,4%", "02/01/2026", "02/01/2026 03:04"]),
+        ("en", ["12,345.5", "72.5", "73.5%", "2026-01-02", "2026-01-02 03:04"]),
+        ("es", ["12.345,5", "72,5", "73,5%", "02/01/2026", "02/01/2026 03:04"]),
     ],
 )
 def test_numbers_and_dates_are_written_the_local_way(language: str, expected: list[str]) -> None:

@@ -22,13 +22,13 @@ _TEMPLATE_FIELD = re.compile(r"%\{[^}]*\}|<extra>.*?</extra>|<[^>]+>")
 def _proto_texts(message: Message) -> Iterator[str]:
     for field, value in message.ListFields():
         if field.type == FieldDescriptor.TYPE_MESSAGE:
-            items = value if field.label == FieldDescriptor.LABEL_REPEATED else [value]
+            items = value if field.is_repeated else [value]
             for item in items:
                 if hasattr(item, "ListFields"):
                     yield from _proto_texts(item)
         elif field.type == FieldDescriptor.TYPE_STRING and field.name in TEXT_FIELDS:
-            yield from value if field.label == FieldDescriptor.LABEL_REPEATED else [value]
-        elif field.type == FieldDescriptor.TYPE_STRING and field.name == "spec":
+            yield from value if field.is_repeated else [value]
+        elif field.type == FieldDescriptor.TYPE_STRING and field.name == "spec" and value:
             yield from _plot_texts(json.loads(value))
 
 
@@ -45,6 +45,24 @@ def _plot_texts(spec: object, key: str = "") -> Iterator[str]:
         yield _TEMPLATE_FIELD.sub(" ", spec)
 
 
+def _table_texts(frame) -> Iterator[str]:
+    """A table's headings as shown (column_config labels win over column names), the help of
+    each heading, and its text cells."""
+    table = frame.value
+    config = json.loads(frame.proto.columns or "{}")
+    shown = list(frame.proto.column_order) or [str(c) for c in table.columns]
+    for column in shown:
+        settings = config.get(column, {})
+        if settings.get("hidden"):
+            continue
+        yield settings.get("label") or column
+        if settings.get("help"):
+            yield settings["help"]
+        if column in table.columns:
+            cells = table[column].dropna().tolist()[:200]
+            yield from (cell for cell in cells if isinstance(cell, str))
+
+
 def _nodes(node) -> Iterator:
     yield node
     for child in getattr(node, "children", {}).values():
@@ -59,9 +77,5 @@ def visible_texts(at: AppTest) -> set[str]:
         if isinstance(proto, Message):
             texts.extend(_proto_texts(proto))
     for frame in at.dataframe:
-        table = frame.value
-        texts.extend(str(column) for column in table.columns)
-        for column in table.columns:
-            cells = table[column].dropna()
-            texts.extend(cell for cell in cells.unique()[:200] if isinstance(cell, str))
+        texts.extend(_table_texts(frame))
     return {line.strip() for text in texts for line in text.splitlines() if line.strip()}
