@@ -20,8 +20,8 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.tree import DecisionTreeClassifier
 
-from model_store.features import DIFFERENCES, final_step_inputs, raw_matrix, raw_row
-from model_store.schema import BY_CODE, CODES
+from model_store.features import final_step_inputs, raw_matrix, raw_row
+from model_store.schema import CODES
 
 
 @dataclass(frozen=True)
@@ -132,19 +132,3 @@ def _walkable(tree: DecisionTreeClassifier) -> tuple[list, list, list, list, lis
         t.threshold.tolist(),
         _shares(tree).tolist(),
     )
-
-
-def describe(code: str, measurements: Mapping[str, float], contribution: float) -> str:
-    """One line in clinical words: 'CD4 at baseline 120 cells/mm3: raises risk'."""
-    f = BY_CODE[code]
-    value = measurements[code]
-    direction = "raises risk" if contribution > 0 else "lowers risk"
-    if f.choices is not None:
-        return f"{f.label} ({f.choices.get(int(value), str(value)).split(' – ')[0]}): {direction}"
-    shown = f"{value:g}" if not f.integer else f"{int(value)}"
-    if code in DIFFERENCES:  # the model saw the change from baseline: say so
-        change = value - measurements[DIFFERENCES[code][1]]
-        shown += f" {f.unit} (change {change:+g})"
-    else:
-        shown += f" {f.unit}"
-    return f"{f.label} {shown.strip()}: {direction}"

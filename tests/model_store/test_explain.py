@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model_store.explain import Explanation, describe, explain, explain_many
+from model_store.explain import Explanation, explain, explain_many
 from model_store.schema import CODES
 from model_store.train import load_data
 from tests.clinic.test_predictions import MEASUREMENTS
@@ -60,13 +60,3 @@ def test_stored_form_round_trips(champion) -> None:
     assert len(result.strongest(5)) == 5
     effects = [abs(v) for _, v in result.strongest(5)]
     assert effects == sorted(effects, reverse=True)
-
-
-def test_descriptions_speak_clinically() -> None:
-    values = {**MEASUREMENTS, "cd40": 120, "cd420": 90, "karnof": 80, "drugs": 1}
-    assert describe("cd40", values, 0.03) == "CD4 count at baseline 120 cells/mm³: raises risk"
-    assert describe("cd420", values, -0.01) == (
-        "CD4 count at 20 weeks 90 cells/mm³ (change -30): lowers risk"
-    )
-    assert describe("karnof", values, 0.02) == "Karnofsky performance score (80): raises risk"
-    assert describe("drugs", values, -0.01) == "History of IV drug use (Yes): lowers risk"
