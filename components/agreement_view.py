@@ -9,6 +9,7 @@ import streamlit as st
 
 from clinic.i18n import _
 from clinic.shadow import Agreement
+from components import tables
 
 
 def agreement_table(pairs: Sequence[Agreement]) -> None:
@@ -25,21 +26,21 @@ def agreement_table(pairs: Sequence[Agreement]) -> None:
         return
     same, difference = _("same class"), _("mean probability difference")
     st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    _("champion"): f"v{p.champion}",
-                    _("challenger"): f"v{p.challenger}",
-                    _("predictions scored by both"): p.predictions,
-                    same: p.same_class,
-                    difference: p.mean_difference,
-                }
-                for p in pairs
-            ]
+        tables.localised(
+            pd.DataFrame(
+                [
+                    {
+                        _("champion"): f"v{p.champion}",
+                        _("challenger"): f"v{p.challenger}",
+                        _("predictions scored by both"): p.predictions,
+                        same: p.same_class,
+                        difference: p.mean_difference,
+                    }
+                    for p in pairs
+                ]
+            ),
+            places=[difference],
+            percents=[same],
         ),
         hide_index=True,
-        column_config={
-            same: st.column_config.NumberColumn(format="percent"),
-            difference: st.column_config.NumberColumn(format="%.3f"),
-        },
     )

@@ -15,7 +15,7 @@ from clinic.i18n import _, ngettext
 from clinic.records import Filters, Order, Purpose
 from clinic.risk import RiskBand, class_label
 from clinic.users import Role
-from components import explanation_chart, history_charts, plots
+from components import explanation_chart, history_charts, plots, tables
 from components.dates import moment_format, utc_range
 from components.guard import require
 
@@ -122,14 +122,14 @@ if patient_id and rows:
     plots.show(history_charts.timeline(rows))
 
 st.dataframe(
-    table,
+    tables.localised(table, percents=["probability"]),
     hide_index=True,
     column_config={
         "id": _("Record"),
         "created_at": st.column_config.DatetimeColumn(_("Date (UTC)"), format=moment_format()),
         "name_masked": _("Name"),
         "national_id_masked": _("National ID"),
-        "probability": st.column_config.NumberColumn(_("Risk"), format="percent"),
+        "probability": _("Risk"),
         "infected": st.column_config.CheckboxColumn(_("Class: infected")),
         "risk_band": _("Band"),
         "model_version": _("Model version"),

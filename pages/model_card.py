@@ -8,7 +8,7 @@ import streamlit as st
 
 from clinic import i18n, shadow
 from clinic.i18n import N_, _
-from components import model_charts, plots, services
+from components import model_charts, plots, services, tables
 from components.agreement_view import agreement_table
 from components.guard import require
 from model_store import card as model_card
@@ -103,12 +103,8 @@ for name, label in METRICS.items():
         }
     )
 st.dataframe(
-    pd.DataFrame(rows),
+    tables.localised(pd.DataFrame(rows), places=(cross_validated, hold_out, original_project)),
     hide_index=True,
-    column_config={
-        c: st.column_config.NumberColumn(c, format="%.3f")
-        for c in (cross_validated, hold_out, original_project)
-    },
 )
 st.caption(
     _(

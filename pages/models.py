@@ -10,7 +10,7 @@ import streamlit as st
 
 from clinic import i18n, model_admin
 from clinic.i18n import N_, _
-from components import dates, services
+from components import dates, services, tables
 from components.guard import require
 from model_store import card
 from model_store.registry import ModelUnavailable
@@ -49,28 +49,25 @@ if not versions:
 
 registered = _("registered")
 st.dataframe(
-    pd.DataFrame(
-        [
-            {
-                _("version"): v.version,
-                _("aliases"): ", ".join(_(card.ALIASES.get(a, a)) for a in v.aliases),
-                registered: v.registered_at,
-                **{_(METRIC_NAMES.get(m, m)): value for m, value in v.metrics.items()},
-            }
-            for v in versions
-        ]
+    tables.localised(
+        pd.DataFrame(
+            [
+                {
+                    _("version"): v.version,
+                    _("aliases"): ", ".join(_(card.ALIASES.get(a, a)) for a in v.aliases),
+                    registered: v.registered_at,
+                    **{_(METRIC_NAMES.get(m, m)): value for m, value in v.metrics.items()},
+                }
+                for v in versions
+            ]
+        ),
+        places=[_(METRIC_NAMES.get(m, m)) for m in card.COMPARED],
     ),
     hide_index=True,
     column_config={
         registered: st.column_config.DatetimeColumn(
             _("registered (UTC)"), format=dates.moment_format()
         ),
-        **{
-            _(METRIC_NAMES.get(m, m)): st.column_config.NumberColumn(
-                _(METRIC_NAMES.get(m, m)), format="%.3f"
-            )
-            for m in card.COMPARED
-        },
     },
 )
 st.caption(

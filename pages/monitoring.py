@@ -9,7 +9,7 @@ import streamlit as st
 
 from clinic import i18n, monitoring
 from clinic.i18n import _
-from components import monitoring_charts, plots
+from components import monitoring_charts, plots, tables
 from components.agreement_view import agreement_table
 from components.dates import utc_range
 from components.guard import require
@@ -76,19 +76,23 @@ else:
 table, chart = st.columns([1, 1], gap="large")
 outside_range = _("Outside range")
 table.dataframe(
-    pd.DataFrame(
-        {
-            _("Input"): [_(f.label) for f in report.fields],
-            "PSI": [round(f.psi, 3) for f in report.fields],
-            _("Shifted"): [_("yes") if f.flagged else "" for f in report.fields],
-            outside_range: [f.outside for f in report.fields],
-        }
+    tables.localised(
+        pd.DataFrame(
+            {
+                _("Input"): [_(f.label) for f in report.fields],
+                "PSI": [round(f.psi, 3) for f in report.fields],
+                _("Shifted"): [_("yes") if f.flagged else "" for f in report.fields],
+                outside_range: [f.outside for f in report.fields],
+            }
+        ),
+        places=["PSI"],
+        percents=[outside_range],
     ),
     hide_index=True,
     width="stretch",
     column_config={
-        outside_range: st.column_config.NumberColumn(
-            format="percent", help=_("Share of values outside everything seen in training")
+        outside_range: st.column_config.Column(
+            help=_("Share of values outside everything seen in training")
         ),
     },
 )
