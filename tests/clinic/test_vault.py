@@ -8,7 +8,12 @@ import json
 import pytest
 
 from clinic import runtime
-from clinic.identity import mask_name, mask_national_id, normalise_national_id
+from clinic.identity import (
+    mask_name,
+    mask_national_id,
+    national_id_problem,
+    normalise_national_id,
+)
 from clinic.vault import (
     DecryptionFailed,
     KeyConfigError,
@@ -77,6 +82,18 @@ def test_old_key_still_decrypts_after_a_new_key_becomes_active() -> None:
 def test_blind_index_matches_however_the_id_is_punctuated(vault: Vault, typed: str) -> None:
     assert normalise_national_id(typed.strip()) == "12345678"
     assert vault.blind_index(normalise_national_id(typed.strip())) == vault.blind_index("12345678")
+
+
+@pytest.mark.parametrize(
+    ("cedula", "digits"),
+    [("1.023.456.789", "1023456789"), ("79.123.456", "79123456"), ("1 023 456 789", "1023456789")],
+)
+def test_colombian_cedulas_are_accepted_as_written(vault: Vault, cedula: str, digits: str) -> None:
+    """Cédulas are usually written with dots between thousands: the same person either way."""
+    assert national_id_problem(cedula) is None
+    assert normalise_national_id(cedula) == digits
+    assert mask_national_id(cedula) == "••••" + digits[-4:]
+    assert vault.blind_index(normalise_national_id(cedula)) == vault.blind_index(digits)
 
 
 def test_blind_index_differs_between_ids_and_keys(vault: Vault) -> None:

@@ -23,7 +23,7 @@ from components.navigation import PAGES
 from tests.clinic.test_batch import _csv, _row
 from tests.clinic.test_predictions import MEASUREMENTS
 from tests.pages.language_walk import visible_texts
-from tests.pages.test_predict_page import NAME, NATIONAL_ID, _fill
+from tests.pages.test_predict_page import NAME, NATIONAL_ID, _fill, fresh_clinic
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 PASSWORD = "seven blue doors on a wet street"
@@ -62,10 +62,7 @@ def _needs_words(text: str, data: set[str]) -> bool:
 @pytest.fixture
 def clinic_dir(trained_store, champion, tmp_path, monkeypatch) -> Path:
     """A data dir with one account per role and 120 demo predictions by the clinician."""
-    monkeypatch.setenv("CLINIC_DATA_DIR", str(tmp_path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    clinic = runtime.start(config.load())
+    clinic = fresh_clinic(tmp_path, monkeypatch)
     now = datetime.now(UTC)
     with db.writing(clinic.engine) as connection:
         for role, username in PEOPLE.items():

@@ -21,12 +21,17 @@ NAME = "Inés Ordóñez"
 NATIONAL_ID = "52.345.678"
 
 
-def signed_in_app(tmp_path, monkeypatch, role: str = "clinician") -> AppTest:
-    """The app on its own data dir, with a browser session already past both factors."""
+def fresh_clinic(tmp_path, monkeypatch) -> runtime.Clinic:
+    """The clinic runtime on a new data dir that the app will use too (caches emptied)."""
     monkeypatch.setenv("CLINIC_DATA_DIR", str(tmp_path))
     st.cache_resource.clear()
     st.cache_data.clear()
-    clinic = runtime.start(config.load())
+    return runtime.start(config.load())
+
+
+def signed_in_app(tmp_path, monkeypatch, role: str = "clinician") -> AppTest:
+    """The app on its own data dir, with a browser session already past both factors."""
+    clinic = fresh_clinic(tmp_path, monkeypatch)
     now = datetime.now(UTC)
     with db.writing(clinic.engine) as connection:
         user = users.add(
