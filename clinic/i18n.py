@@ -110,14 +110,18 @@ def number(value: float, decimals: int | None = None) -> str:
 
 def percent(fraction: float, decimals: int = 1) -> str:
     """73.4% / 73,4%: the locale's percent pattern, rounded as `f"{fraction:.1%}"` would."""
+    pattern, sign = _percent_style(_locale())
+    digits = number(fraction * 100, decimals)
+    return re.sub(r"[#,0.]+", lambda _match: digits, pattern, count=1).replace("%", sign)
+
+
+@cache
+def _percent_style(locale_code: str) -> tuple[str, str]:
+    """The locale's percent pattern ('#,##0%') and percent sign (CLDR, via Babel)."""
     from babel import Locale
 
-    locale = Locale.parse(_locale())
-    pattern = locale.percent_formats[None].pattern
-    digits = number(fraction * 100, decimals)
-    return re.sub(r"[#,0.]+", lambda _match: digits, pattern, count=1).replace(
-        "%", locale.number_symbols["latn"]["percentSign"]
-    )
+    locale = Locale.parse(locale_code)
+    return locale.percent_formats[None].pattern, locale.number_symbols["latn"]["percentSign"]
 
 
 def day(value: date) -> str:
