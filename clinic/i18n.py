@@ -31,17 +31,19 @@ __all__ = ["N_", "_", "gettext", "ngettext"]
 
 @dataclass(frozen=True)
 class Language:
-    """How one language writes: its own name, its CLDR locale, its date patterns (CLDR)."""
+    """How one language writes: its own name, its CLDR locale, its date patterns (CLDR), and a
+    day on a chart axis (d3's pattern: plotly draws month names in English only)."""
 
     name: str
     locale: str
     date: str
     datetime: str
+    chart_day: str
 
 
 LANGUAGES: dict[str, Language] = {
-    "en": Language("English", "en_US", "yyyy-MM-dd", "yyyy-MM-dd HH:mm"),
-    "es": Language("Español", "es_CO", "dd/MM/yyyy", "dd/MM/yyyy HH:mm"),
+    "en": Language("English", "en_US", "yyyy-MM-dd", "yyyy-MM-dd HH:mm", "%d %b %Y"),
+    "es": Language("Español", "es_CO", "dd/MM/yyyy", "dd/MM/yyyy HH:mm", "%d/%m/%Y"),
 }
 DEFAULT = "en"
 
@@ -136,6 +138,11 @@ def moment(value: datetime) -> str:
     from babel.dates import format_datetime
 
     return format_datetime(value, LANGUAGES[current()].datetime, locale=_locale())
+
+
+def chart_day() -> str:
+    """How a chart's date axis writes a day: 27 Nov 2026 / 27/11/2026."""
+    return LANGUAGES[current()].chart_day
 
 
 def separators() -> str:

@@ -8,6 +8,7 @@ from datetime import date
 
 import plotly.graph_objects as go
 
+from clinic import i18n
 from clinic.i18n import _
 from clinic.records import Record
 from clinic.risk import RiskBand
@@ -61,7 +62,7 @@ def timeline(rows: Sequence[Record]) -> go.Figure:
             "title": _("This patient's predicted risk over time (colour: model version)"),
             "height": 320,
             "margin": MARGIN,
-            "xaxis": {"title": _("Date"), "tickformat": "%d %b %Y"},
+            "xaxis": {"title": _("Date"), "tickformat": i18n.chart_day()},
             "yaxis": {"title": _("Predicted risk"), "range": [0, 1], "tickformat": ".0%"},
         }
     )
