@@ -32,18 +32,20 @@ __all__ = ["N_", "_", "gettext", "ngettext"]
 @dataclass(frozen=True)
 class Language:
     """How one language writes: its own name, its CLDR locale, its date patterns (CLDR), and a
-    day on a chart axis (d3's pattern: plotly draws month names in English only)."""
+    day on a chart axis (d3's patterns: plotly names months in English only, so Spanish charts
+    use numbers; `chart_week` None leaves plotly's own ticks)."""
 
     name: str
     locale: str
     date: str
     datetime: str
     chart_day: str
+    chart_week: str | None
 
 
 LANGUAGES: dict[str, Language] = {
-    "en": Language("English", "en_US", "yyyy-MM-dd", "yyyy-MM-dd HH:mm", "%d %b %Y"),
-    "es": Language("Español", "es_CO", "dd/MM/yyyy", "dd/MM/yyyy HH:mm", "%d/%m/%Y"),
+    "en": Language("English", "en_US", "yyyy-MM-dd", "yyyy-MM-dd HH:mm", "%d %b %Y", None),
+    "es": Language("Español", "es_CO", "dd/MM/yyyy", "dd/MM/yyyy HH:mm", "%d/%m/%Y", "%d/%m"),
 }
 DEFAULT = "en"
 
@@ -143,6 +145,11 @@ def moment(value: datetime) -> str:
 def chart_day() -> str:
     """How a chart's date axis writes a day: 27 Nov 2026 / 27/11/2026."""
     return LANGUAGES[current()].chart_day
+
+
+def chart_week() -> str | None:
+    """How a weekly chart's axis writes its days (None: plotly's own ticks)."""
+    return LANGUAGES[current()].chart_week
 
 
 def separators() -> str:

@@ -31,7 +31,9 @@ def _bars(x: Sequence, y: Sequence, title: str, y_title: str) -> go.Figure:
 
 def per_week(weeks: Sequence[tuple[date, int]]) -> go.Figure:
     days, counts = [week for week, count in weeks], [count for week, count in weeks]
-    return _bars(days, counts, _("Predictions per week"), _("predictions"))
+    figure = _bars(days, counts, _("Predictions per week"), _("predictions"))
+    figure.update_xaxes(tickformat=i18n.chart_week())
+    return figure
 
 
 def per_band(bands: Mapping[str, int]) -> go.Figure:

@@ -64,6 +64,7 @@ def positive_rate(weeks: Sequence[Week]) -> go.Figure:
             "title": _("Predicted infected, per week"),
             "height": _HEIGHT,
             "margin": MARGIN,
+            "xaxis": {"tickformat": i18n.chart_week()},
             "yaxis": {"title": _("share"), "tickformat": ".0%", "rangemode": "tozero"},
         },
     )
