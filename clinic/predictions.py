@@ -52,8 +52,13 @@ class StoredPrediction:
     risk_band: RiskBand
     model_name: str
     model_version: str
-    extrapolations: Mapping[str, str]
     explanation: Explanation
+
+    @property
+    def extrapolations(self) -> dict[str, str]:
+        """Field code -> a note for each value outside the training data, worded when read so
+        that it is in the reader's current language."""
+        return extrapolations(self.measurements)
 
 
 def new_row(
@@ -142,6 +147,5 @@ def predict_and_store(
         risk_band=RiskBand(row["risk_band"]),
         model_name=model.name,
         model_version=model.version,
-        extrapolations=extrapolations(values),
         explanation=explanation,
     )

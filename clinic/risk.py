@@ -25,7 +25,7 @@ class RiskBand(StrEnum):
     @property
     def word(self) -> str:
         """'low' / 'bajo': the band in a table cell, lower case as the stored value."""
-        return _(_WORDS[self])
+        return self.label.lower()
 
     @property
     def phrase(self) -> str:
@@ -34,7 +34,6 @@ class RiskBand(StrEnum):
 
 
 _LABELS = {RiskBand.LOW: N_("Low"), RiskBand.MODERATE: N_("Moderate"), RiskBand.HIGH: N_("High")}
-_WORDS = {RiskBand.LOW: N_("low"), RiskBand.MODERATE: N_("moderate"), RiskBand.HIGH: N_("high")}
 _PHRASES = {
     RiskBand.LOW: N_("Low risk"),
     RiskBand.MODERATE: N_("Moderate risk"),

@@ -9,7 +9,6 @@ from clinic import i18n
 from clinic.i18n import N_, _
 from clinic.predictions import StoredPrediction
 from clinic.risk import RiskBand, class_label
-from clinic.validation import extrapolations
 from components import explanation_chart, plots
 
 BAND_COLOURS = {RiskBand.LOW: "green", RiskBand.MODERATE: "orange", RiskBand.HIGH: "red"}
@@ -65,8 +64,7 @@ def risk_card(result: StoredPrediction) -> None:
         st.markdown(f"{verdict}  \n:{BAND_COLOURS[band]}-badge[{band.phrase}]")
         plots.show(_gauge(result))
         explanation_chart.show(result.explanation, result.measurements)
-        # Worded now rather than when predicted, so a change of language applies to them too.
-        for note in extrapolations(result.measurements).values():
+        for note in result.extrapolations.values():
             st.warning(note, icon=":material/warning:")
         st.caption(
             _("Model {name} version {version} · {moment} UTC").format(
