@@ -29,7 +29,7 @@ messages: install  ## extract the interface texts again and merge them into loca
 	mkdir -p build
 	$(BIN)/pybabel extract --add-location=file --sort-by-file --project="Clinic risk dashboard" \
 		--omit-header -o build/messages.pot app.py pages components clinic model_store
-	$(BIN)/pybabel update -i build/messages.pot -d locales -D messages --no-wrap
+	$(BIN)/pybabel update -i build/messages.pot -d locales -D messages --no-wrap --ignore-obsolete
 
 lint: install
 	$(BIN)/ruff check .

@@ -42,19 +42,8 @@ def roc(curves: Mapping[str, Mapping]) -> go.Figure:
     """The run's ROC curves, drawn as training logged them (evaluation.roc_figure), with the
     words in the reader's language."""
     named = {_(_PARTS[k]) if k in _PARTS else k: v for k, v in curves.items()}
-    figure = roc_figure(named)
-    for trace, (name, curve) in zip(figure.data, named.items(), strict=False):
-        trace.name = _("{name} (AUC {auc})").format(name=name, auc=i18n.number(curve["roc_auc"], 3))
-    figure.data[-1].name = _("chance")
-    figure.update_layout(
-        height=340,
-        margin=MARGIN,
-        xaxis_range=[0, 1],
-        yaxis_range=[0, 1],
-        title=_("ROC curve"),
-        xaxis_title=_("False positive rate"),
-        yaxis_title=_("True positive rate"),
-    )
+    figure = roc_figure(named, text=_, number=lambda auc: i18n.number(auc, 3))
+    figure.update_layout(height=340, margin=MARGIN, xaxis_range=[0, 1], yaxis_range=[0, 1])
     return figure
 
 

@@ -5,7 +5,7 @@ Pure functions of (labels, probabilities) so that a test can recompute what trai
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,8 @@ from sklearn.metrics import (
     roc_auc_score,
     roc_curve,
 )
+
+from model_store.texts import N_
 
 METRICS: tuple[str, ...] = ("accuracy", "f1", "precision", "recall", "roc_auc", "brier")
 """Logged twice, as cv_<name> and test_<name>."""
@@ -62,8 +64,13 @@ def roc_points(y: np.ndarray, proba: np.ndarray) -> dict[str, Any]:
     return {"fpr": fpr.tolist(), "tpr": tpr.tolist(), "roc_auc": float(roc_auc_score(y, proba))}
 
 
-def roc_figure(curves: Mapping[str, Mapping[str, Any]]) -> go.Figure:
-    """One plotly figure with a line per named ROC curve, for the run's artifacts."""
+def roc_figure(
+    curves: Mapping[str, Mapping[str, Any]],
+    text: Callable[[str], str] = str,
+    number: Callable[[float], str] = "{:.3f}".format,
+) -> go.Figure:
+    """One plotly figure with a line per named ROC curve: in English for the run's artifacts;
+    the model card passes its translation (`text`) and number style (`number`)."""
     fig = go.Figure()
     for name, curve in curves.items():
         fig.add_trace(
@@ -71,15 +78,21 @@ def roc_figure(curves: Mapping[str, Mapping[str, Any]]) -> go.Figure:
                 x=curve["fpr"],
                 y=curve["tpr"],
                 mode="lines",
-                name=f"{name} (AUC {curve['roc_auc']:.3f})",
+                name=text(N_("{name} (AUC {auc})")).format(name=name, auc=number(curve["roc_auc"])),
             )
         )
     fig.add_trace(
         go.Scatter(
-            x=[0, 1], y=[0, 1], mode="lines", name="chance", line={"dash": "dash", "color": "grey"}
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            name=text(N_("chance")),
+            line={"dash": "dash", "color": "grey"},
         )
     )
     fig.update_layout(
-        title="ROC curve", xaxis_title="False positive rate", yaxis_title="True positive rate"
+        title=text(N_("ROC curve")),
+        xaxis_title=text(N_("False positive rate")),
+        yaxis_title=text(N_("True positive rate")),
     )
     return fig
