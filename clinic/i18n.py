@@ -157,3 +157,9 @@ def separators() -> str:
     from babel.numbers import get_decimal_symbol, get_group_symbol
 
     return get_decimal_symbol(_locale()) + get_group_symbol(_locale())
+
+
+def decimal_mark(text: str) -> str:
+    """A number already written the English way ('72.5', '-4', '1e+06') with the reader's
+    decimal mark instead of the point (no grouping, as the English has none)."""
+    return text if current() == DEFAULT else text.replace(".", separators()[0])

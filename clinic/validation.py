@@ -29,19 +29,9 @@ class InvalidInput(ValueError):
         super().__init__("; ".join(self.problems.values()))
 
 
-def decimal_mark(text: str) -> str:
-    """A number already written the English way ('72.5', '-4', '1e+06') with the reader's
-    decimal mark instead of the point (no grouping, as the English has none)."""
-    if i18n.current() == i18n.DEFAULT:
-        return text
-    from babel.numbers import get_decimal_symbol
-
-    return text.replace(".", get_decimal_symbol(i18n.LANGUAGES[i18n.current()].locale))
-
-
 def shown_number(value: float) -> str:
     """12, 72.5 / 72,5: `schema.number_text` in the reader's language."""
-    return decimal_mark(number_text(value))
+    return i18n.decimal_mark(number_text(value))
 
 
 def label(f: Field) -> str:
@@ -93,7 +83,9 @@ def measurement_problem(f: Field, raw: object) -> tuple[float | int | None, str 
     lo, hi = f.valid_range
     if not lo <= value <= hi:
         return None, _("{label} must be between {range}; got {value}.").format(
-            label=label(f), range=shown_range(f, f.valid_range), value=decimal_mark(f"{value:g}")
+            label=label(f),
+            range=shown_range(f, f.valid_range),
+            value=i18n.decimal_mark(f"{value:g}"),
         )
     if f.integer:
         if value != int(value):
@@ -138,7 +130,7 @@ def extrapolations(values: Mapping[str, float]) -> dict[str, str]:
                 "the model is extrapolating."
             ).format(
                 label=label(f),
-                value=decimal_mark(f"{values[f.code]:g}"),
+                value=i18n.decimal_mark(f"{values[f.code]:g}"),
                 unit=unit(f),
                 range=shown_range(f, f.training_range),
             )

@@ -9,7 +9,7 @@ import streamlit as st
 
 from clinic import i18n
 from clinic.i18n import _
-from clinic.validation import choice, decimal_mark, label, unit
+from clinic.validation import choice, label, unit
 from components import plots
 from model_store.explain import Explanation
 from model_store.features import DIFFERENCES
@@ -27,11 +27,11 @@ def sentence(code: str, measurements: Mapping[str, float], contribution: float) 
     if f.choices is not None:
         shown = choice(f, int(value)) if int(value) in f.choices else str(value)
         return f"{label(f)} ({shown.split(' – ')[0]}): {direction}"
-    shown = decimal_mark(f"{value:g}") if not f.integer else f"{int(value)}"
+    shown = i18n.decimal_mark(f"{value:g}") if not f.integer else f"{int(value)}"
     shown += f" {unit(f)}"
     if code in DIFFERENCES:  # the model saw the change from baseline: say so
         change = value - measurements[DIFFERENCES[code][1]]
-        shown += " " + _("(change {change})").format(change=decimal_mark(f"{change:+g}"))
+        shown += " " + _("(change {change})").format(change=i18n.decimal_mark(f"{change:+g}"))
     return f"{label(f)} {shown.strip()}: {direction}"
 
 
