@@ -10,7 +10,9 @@ from clinic import i18n
 from clinic.i18n import _
 
 MIN_LENGTH = 12
-MAX_LENGTH = 128
+MAX_BYTES = 72
+"""bcrypt reads no further (and bcrypt 5 refuses longer input): a longer password would be
+refused at sign-in, or count for less than it seems."""
 
 
 @cache
@@ -35,8 +37,15 @@ def password_problem(password: str, *context: str) -> str | None:
     no composition rules and no expiry, as NIST SP 800-63B recommends."""
     if len(password) < MIN_LENGTH:
         return _("Password must be at least {n} characters long.").format(n=i18n.number(MIN_LENGTH))
-    if len(password.encode()) > MAX_LENGTH:
-        return _("Password must be at most {n} bytes long.").format(n=i18n.number(MAX_LENGTH))
+    if len(password.encode()) > MAX_BYTES:
+        return _(
+            "Password must be at most {n} bytes long: {n} plain letters, digits or spaces; an "
+            "accented letter counts as two."
+        ).format(n=i18n.number(MAX_BYTES))
+    if password != password.strip():
+        return _(
+            "Password must not begin or end with a space: the sign-in form ignores spaces there."
+        )
     if password.lower() in _common():
         return _("That password is on a list of common passwords; choose another.")
     if any(word and word.lower() in password.lower() for word in context):

@@ -55,13 +55,31 @@ def start(engine: Engine, user_id: int, mfa_verified: bool, now: datetime) -> st
     return token
 
 
-def mark_verified(engine: Engine, token: str, now: datetime) -> None:
-    with db.writing(engine) as connection:
-        connection.execute(
-            update(sessions)
-            .where(sessions.c.token_hash == _hash(token))
-            .values(mfa_verified=True, last_seen_at=now)
-        )
+def mark_verified(connection: Connection, token: str, now: datetime) -> None:
+    """Inside the transaction that accepted the second factor; a session ended meanwhile (a
+    lockout, a reset) stays ended."""
+    connection.execute(
+        update(sessions)
+        .where(sessions.c.token_hash == _hash(token))
+        .where(sessions.c.ended_at.is_(None))
+        .values(mfa_verified=True, last_seen_at=now)
+    )
+
+
+def time_left(engine: Engine, token: str, now: datetime, limits: Limits) -> timedelta | None:
+    """How long the session has before its idle or absolute limit, without counting this
+    question as activity (the page's expiry watch asks it every few seconds); None when it
+    has ended or expired already."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(sessions.c.created_at, sessions.c.last_seen_at, sessions.c.ended_at).where(
+                sessions.c.token_hash == _hash(token)
+            )
+        ).first()
+    if row is None or row.ended_at is not None:
+        return None
+    left = min(row.last_seen_at + limits.idle, row.created_at + limits.absolute) - now
+    return left if left > timedelta(0) else None
 
 
 def resume(engine: Engine, token: str, now: datetime, limits: Limits) -> Session | None:
@@ -105,11 +123,15 @@ def end_all(
     reason: str,
     now: datetime,
     keep_token: str | None = None,
+    unverified_only: bool = False,
 ) -> None:
-    """End every live session of a user (inside the caller's transaction), except `keep_token`."""
+    """End every live session of a user (inside the caller's transaction), except `keep_token`;
+    with `unverified_only`, just those still waiting for their second factor."""
     statement = (
         update(sessions).where(sessions.c.user_id == user_id).where(sessions.c.ended_at.is_(None))
     )
+    if unverified_only:
+        statement = statement.where(sessions.c.mfa_verified.is_(False))
     if keep_token:
         statement = statement.where(sessions.c.token_hash != _hash(keep_token))
     connection.execute(statement.values(ended_at=now, end_reason=reason))

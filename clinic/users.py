@@ -9,8 +9,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
 from clinic import audit, db, i18n, sessions, totp
 from clinic.i18n import N_, _
@@ -23,6 +24,8 @@ LOCK_DURATION = timedelta(minutes=15)
 RECOVERY_CODE_COUNT = 10
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 _RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+UNKNOWN_ACTOR = "(unknown)"
+"""The audit actor of a sign-in attempt for a username no account has."""
 
 
 class Role(StrEnum):
@@ -161,23 +164,47 @@ def add(
     return by_id(connection, user_id)
 
 
-def login_credentials(engine: Engine, now: datetime) -> dict:
-    """streamlit-authenticator's credentials, for accounts that may sign in now.
+def _barred(locked_until: datetime | None, disabled_at: datetime | None, now: datetime) -> bool:
+    """The one lockout rule, read from the database at every factor: locked or disabled
+    accounts get no password, enrolment or code check, whichever session asks."""
+    return disabled_at is not None or (locked_until is not None and locked_until > now)
 
-    Locked and disabled accounts are left out, so they fail with the same message as a wrong
-    password or an unknown username: nothing tells a stranger which usernames exist.
+
+@cache
+def _unmatchable_hash() -> str:
+    """A bcrypt hash of a random secret, made once per process: what a barred account's
+    password is checked against, and what an unknown username costs, so that every refusal
+    takes one bcrypt check and nothing in its timing tells which usernames exist."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+def login_credentials(engine: Engine, now: datetime) -> dict:
+    """streamlit-authenticator's credentials: every account, those that may not sign in now
+    (locked, disabled) with a hash no password matches.
+
+    They fail with the same message, after the same bcrypt work, as a wrong password; an
+    unknown username costs the same through `unknown_sign_in`.
     """
     with engine.connect() as connection:
         rows = connection.execute(
-            select(users.c.username, users.c.display_name, users.c.password_hash, users.c.role)
-            .where(users.c.disabled_at.is_(None))
-            .where((users.c.locked_until.is_(None)) | (users.c.locked_until <= now))
+            select(
+                users.c.username,
+                users.c.display_name,
+                users.c.password_hash,
+                users.c.role,
+                users.c.locked_until,
+                users.c.disabled_at,
+            )
         )
         return {
             "usernames": {
                 r.username: {
                     "name": r.display_name,
-                    "password": r.password_hash,
+                    "password": (
+                        _unmatchable_hash()
+                        if _barred(r.locked_until, r.disabled_at, now)
+                        else r.password_hash
+                    ),
                     "roles": [r.role],
                     "email": "",
                     "failed_login_attempts": 0,
@@ -188,39 +215,80 @@ def login_credentials(engine: Engine, now: datetime) -> dict:
         }
 
 
+def unknown_sign_in(engine: Engine, now: datetime) -> None:
+    """A sign-in with a username no account has: the bcrypt check and the audited write that
+    a known account's failure costs (bcrypt's time does not depend on the password; the
+    username typed is not kept: it may be anything, a patient's name included)."""
+    check_password(secrets.token_urlsafe(16), _unmatchable_hash())
+    with db.writing(engine) as connection:
+        audit.record(
+            connection, UNKNOWN_ACTOR, "signin.failure", details={"stage": "password"}, at=now
+        )
+
+
 def record_failure(engine: Engine, user: User, stage: str, now: datetime) -> bool:
     """Count a failed password or code; the fifth in a row locks the account. True if locked."""
     with db.writing(engine) as connection:
-        failures = connection.execute(
-            update(users)
-            .where(users.c.id == user.id)
-            .values(failed_attempts=users.c.failed_attempts + 1)
-            .returning(users.c.failed_attempts)
-        ).scalar_one()
-        audit.record(
-            connection,
-            user.username,
-            "signin.failure",
-            target=user.id,
-            details={"stage": stage},
-            at=now,
-        )
-        if failures < LOCK_AFTER_FAILURES:
-            return False
-        connection.execute(
-            update(users)
-            .where(users.c.id == user.id)
-            .values(failed_attempts=0, locked_until=now + LOCK_DURATION)
-        )
-        audit.record(
-            connection,
-            user.username,
-            "lockout",
-            target=user.id,
-            details={"minutes": LOCK_DURATION.total_seconds() // 60},
-            at=now,
-        )
+        return _count_failure(connection, user, stage, now)
+
+
+def _count_failure(connection: Connection, user: User, stage: str, now: datetime) -> bool:
+    """Inside the caller's transaction, with the account's row locked: audit the failure and,
+    unless already locked, count it; the fifth locks and ends the account's half-signed-in
+    sessions, so a code step opened in another browser beforehand cannot go on guessing."""
+    row = connection.execute(
+        select(users.c.locked_until).where(users.c.id == user.id).with_for_update()
+    ).one()
+    audit.record(
+        connection,
+        user.username,
+        "signin.failure",
+        target=user.id,
+        details={"stage": stage},
+        at=now,
+    )
+    if row.locked_until is not None and row.locked_until > now:
         return True
+    failures = connection.execute(
+        update(users)
+        .where(users.c.id == user.id)
+        .values(failed_attempts=users.c.failed_attempts + 1)
+        .returning(users.c.failed_attempts)
+    ).scalar_one()
+    if failures < LOCK_AFTER_FAILURES:
+        return False
+    connection.execute(
+        update(users)
+        .where(users.c.id == user.id)
+        .values(failed_attempts=0, locked_until=now + LOCK_DURATION)
+    )
+    sessions.end_all(connection, user.id, "lockout", now, unverified_only=True)
+    audit.record(
+        connection,
+        user.username,
+        "lockout",
+        target=user.id,
+        details={"minutes": LOCK_DURATION.total_seconds() // 60},
+        at=now,
+    )
+    return True
+
+
+def _may_try(connection: Connection, user: User, now: datetime) -> Row:
+    """The account's second-factor columns, its row locked for this transaction; raises
+    `Barred` when the lockout rule says no."""
+    row = connection.execute(
+        select(users.c.totp_secret_enc, users.c.locked_until, users.c.disabled_at)
+        .where(users.c.id == user.id)
+        .with_for_update()
+    ).one()
+    if _barred(row.locked_until, row.disabled_at, now):
+        raise Barred
+    return row
+
+
+class Barred(Exception):
+    """The account is locked or disabled: no factor is checked."""
 
 
 def _hash_recovery(user_id: int, code: str) -> str:
@@ -242,14 +310,26 @@ def _new_recovery_codes(connection: Connection, user_id: int) -> list[str]:
 
 
 def confirm_enrolment(
-    engine: Engine, vault: Vault, user: User, secret: str, code: str, now: datetime
+    engine: Engine,
+    vault: Vault,
+    user: User,
+    secret: str,
+    code: str,
+    now: datetime,
+    token: str | None = None,
 ) -> list[str] | None:
-    """Store the authenticator key once a code from it checks out; the new recovery codes."""
-    step = totp.matching_step(secret, code, now)
-    if step is None:
-        record_failure(engine, user, "enrolment", now)
-        return None
+    """Store the authenticator key once a code from it checks out; the new recovery codes.
+    With `token`, that session counts as verified in the same transaction."""
     with db.writing(engine) as connection:
+        try:
+            _may_try(connection, user, now)
+        except Barred:
+            _count_failure(connection, user, "enrolment", now)
+            return None
+        step = totp.matching_step(secret, code, now)
+        if step is None:
+            _count_failure(connection, user, "enrolment", now)
+            return None
         connection.execute(
             update(users)
             .where(users.c.id == user.id)
@@ -263,6 +343,8 @@ def confirm_enrolment(
         )
         codes = _new_recovery_codes(connection, user.id)
         audit.record(connection, user.username, "mfa.enrol", target=user.id, at=now)
+        if token is not None:
+            sessions.mark_verified(connection, token, now)
     return codes
 
 
@@ -271,16 +353,21 @@ def totp_context(user_id: int) -> str:
 
 
 def verify_second_factor(
-    engine: Engine, vault: Vault, user: User, code: str, now: datetime
+    engine: Engine, vault: Vault, user: User, code: str, now: datetime, token: str | None = None
 ) -> bool:
-    """Accept a fresh authenticator code or an unused recovery code, each only once.
+    """Accept a fresh authenticator code or an unused recovery code, each only once, while the
+    account is neither locked nor disabled; with `token`, mark that session verified.
 
-    The step of an accepted code is written with a compare-and-set, so the same code cannot be
-    used twice even on two replicas at the same moment.
+    One transaction holds the account's row: the lockout check, the code, its step written
+    with a compare-and-set (the same code cannot be used twice, even on two replicas at once)
+    and the failure count, so sessions opened in several browsers share the five attempts.
     """
-    accepted = False
     with db.writing(engine) as connection:
-        row = connection.execute(select(users.c.totp_secret_enc).where(users.c.id == user.id)).one()
+        try:
+            row = _may_try(connection, user, now)
+        except Barred:
+            _count_failure(connection, user, "code", now)
+            return False
         secret = vault.decrypt(row.totp_secret_enc, totp_context(user.id))
         step = totp.matching_step(secret, code, now)
         if step is not None:
@@ -304,19 +391,21 @@ def verify_second_factor(
                 ).rowcount
                 == 1
             )
-        if accepted:
-            connection.execute(update(users).where(users.c.id == user.id).values(failed_attempts=0))
-            audit.record(
-                connection,
-                user.username,
-                "signin.success",
-                target=user.id,
-                details={"factor": "totp" if step is not None else "recovery"},
-                at=now,
-            )
-    if not accepted:
-        record_failure(engine, user, "code", now)
-    return accepted
+        if not accepted:
+            _count_failure(connection, user, "code", now)
+            return False
+        connection.execute(update(users).where(users.c.id == user.id).values(failed_attempts=0))
+        audit.record(
+            connection,
+            user.username,
+            "signin.success",
+            target=user.id,
+            details={"factor": "totp" if step is not None else "recovery"},
+            at=now,
+        )
+        if token is not None:
+            sessions.mark_verified(connection, token, now)
+    return True
 
 
 def remaining_recovery_codes(engine: Engine, user_id: int) -> int:
@@ -328,7 +417,30 @@ def remaining_recovery_codes(engine: Engine, user_id: int) -> int:
         ).scalar_one()
 
 
-def regenerate_recovery_codes(engine: Engine, user: User, now: datetime) -> list[str]:
+WRONG_PASSWORD = N_("The current password is not correct.")
+
+
+def _reauthenticate(engine: Engine, user: User, password: str, now: datetime) -> None:
+    """Ask a signed-in user for their password again before a change that would let a stolen
+    session keep the account. Each wrong answer counts towards the lockout, and the lock then
+    ends every session of the account, this one included."""
+    with engine.connect() as connection:
+        hashed = connection.execute(
+            select(users.c.password_hash).where(users.c.id == user.id)
+        ).scalar_one()
+    if check_password(password, hashed):
+        return
+    with db.writing(engine) as connection:
+        if _count_failure(connection, user, "reauthentication", now):
+            sessions.end_all(connection, user.id, "lockout", now)
+    raise AccountError(_(WRONG_PASSWORD))
+
+
+def regenerate_recovery_codes(
+    engine: Engine, user: User, password: str, now: datetime
+) -> list[str]:
+    """A new set of recovery codes, the old ones void; only after the password is typed again."""
+    _reauthenticate(engine, user, password, now)
     with db.writing(engine) as connection:
         codes = _new_recovery_codes(connection, user.id)
         audit.record(connection, user.username, "mfa.recovery_codes", target=user.id, at=now)
@@ -339,16 +451,11 @@ def change_password(
     engine: Engine, user: User, current: str, new: str, now: datetime, keep_token: str | None
 ) -> None:
     """Change one's own password; every other session of the account ends."""
-    with engine.connect() as connection:
-        hashed = connection.execute(
-            select(users.c.password_hash).where(users.c.id == user.id)
-        ).scalar_one()
-    if not check_password(current, hashed):
-        raise AccountError(_("The current password is not correct."))
     if new == current:
         raise AccountError(_("The new password must differ from the current one."))
     if problem := password_problem(new, user.username, user.display_name):
         raise AccountError(problem)
+    _reauthenticate(engine, user, current, now)
     with db.writing(engine) as connection:
         connection.execute(
             update(users)

@@ -172,11 +172,15 @@ def _password_step(clinic: Clinic) -> None:
         st.session_state[TOKEN] = sessions.start(clinic.engine, user.id, False, now)
         st.rerun()
     elif status is False:
-        for username, entry in credentials["usernames"].items():
-            if entry.get("failed_login_attempts"):
-                with clinic.engine.connect() as connection:
-                    user = users.by_username(connection, username)
-                users.record_failure(clinic.engine, user, "password", now)
+        tried = [
+            u for u, entry in credentials["usernames"].items() if entry["failed_login_attempts"]
+        ]
+        for username in tried:
+            with clinic.engine.connect() as connection:
+                user = users.by_username(connection, username)
+            users.record_failure(clinic.engine, user, "password", now)
+        if not tried:
+            users.unknown_sign_in(clinic.engine, now)
         st.error(_(SIGN_IN_FAILED), icon=":material/lock:")
 
 
@@ -212,16 +216,18 @@ def _second_factor(clinic: Clinic, state: Current) -> None:
         st.image(png.getvalue(), caption=_("Authenticator QR code"), width=220)
         st.code(secret, language=None)
         if (code := _code_form("enrol")) is not None:
-            codes = users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, code, now)
+            codes = users.confirm_enrolment(
+                clinic.engine, clinic.vault, user, secret, code, now, token=state.token
+            )
             if codes:
-                sessions.mark_verified(clinic.engine, state.token, now)
                 st.session_state.pop(ENROL_SECRET, None)
                 st.session_state[NEW_CODES] = codes
                 st.rerun()
             _code_refused(clinic, user, now)
     elif (code := _code_form("verify")) is not None:
-        if users.verify_second_factor(clinic.engine, clinic.vault, user, code, now):
-            sessions.mark_verified(clinic.engine, state.token, now)
+        if users.verify_second_factor(
+            clinic.engine, clinic.vault, user, code, now, token=state.token
+        ):
             st.rerun()
         _code_refused(clinic, user, now)
     st.button(_("Cancel and sign out"), on_click=log_out, args=(clinic,))
@@ -274,6 +280,28 @@ def password_change_form(clinic: Clinic, state: Current, key: str) -> bool:
         st.error(str(exc))
         return False
     return True
+
+
+def new_recovery_codes_form(clinic: Clinic, user: User) -> None:
+    """Make a new set of recovery codes, after the password is typed again: a session left
+    open on another machine must not be enough to take over the second factor."""
+    with st.form("recovery_codes", clear_on_submit=True):
+        password = st.text_input(
+            _("Current password"),
+            type="password",
+            key="recovery_codes.password",
+            help=_("Asked again before new codes are made; the old ones stop working."),
+        )
+        pressed = st.form_submit_button(_("Make new recovery codes"))
+    if not pressed:
+        return
+    try:
+        codes = users.regenerate_recovery_codes(clinic.engine, user, password, _now())
+    except AccountError as exc:
+        st.error(str(exc))
+        return
+    st.warning(_("Shown only now: save them away from this device. The old codes no longer work."))
+    st.code("\n".join(codes), language=None)
 
 
 def _forced_password_change(clinic: Clinic, state: Current) -> None:

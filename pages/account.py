@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
 from clinic import i18n, users
 from clinic.i18n import _
 from components import auth, language
+from components.plain import literal
 from components.guard import require
 
 clinic, user = require("account")
 st.title(_("My account"))
 st.write(
-    _("Signed in as **{username}** ({role}).").format(username=user.username, role=user.role.label)
+    _("Signed in as **{username}** ({role}).").format(
+        username=literal(user.username), role=user.role.label
+    )
 )
 
 st.subheader(_("Language"))
@@ -40,7 +41,4 @@ st.write(
         left,
     ).format(count=i18n.number(left))
 )
-if st.button(_("Make new recovery codes"), help=_("The old ones stop working.")):
-    codes = users.regenerate_recovery_codes(clinic.engine, user, datetime.now(UTC))
-    st.warning(_("Shown only now: save them away from this device. The old codes no longer work."))
-    st.code("\n".join(codes), language=None)
+auth.new_recovery_codes_form(clinic, user)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from clinic import audit, db, runtime, sessions, setup, totp, users
+from clinic.passwords import check_password
 from clinic.tables import audit_events
 from clinic.tables import users as users_table
 
@@ -35,6 +36,13 @@ def _enrol(clinic, user) -> tuple[str, list[str]]:
     codes = users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, code, NOW)
     assert codes is not None
     return secret, codes
+
+
+def _may_sign_in(clinic, user, at: datetime) -> bool:
+    """Would the sign-in form accept the right password now? (Barred accounts are listed with a
+    hash no password matches, so that their refusal costs the same as a wrong password.)"""
+    entry = users.login_credentials(clinic.engine, at)["usernames"][user.username]
+    return check_password(PASSWORD, entry["password"])
 
 
 def _actions(clinic) -> list[str]:
@@ -158,19 +166,14 @@ def test_five_failures_lock_for_fifteen_minutes_and_admin_unlocks(clinic) -> Non
     user = _add(clinic)
     for _ in range(4):
         assert not users.record_failure(clinic.engine, user, "password", NOW)
-        assert user.username in users.login_credentials(clinic.engine, NOW)["usernames"]
+        assert _may_sign_in(clinic, user, NOW)
     assert users.record_failure(clinic.engine, user, "code", NOW)
-    assert user.username not in users.login_credentials(clinic.engine, NOW)["usernames"]
+    assert not _may_sign_in(clinic, user, NOW)
     later = NOW + timedelta(minutes=14)
-    assert user.username not in users.login_credentials(clinic.engine, later)["usernames"]
-    assert (
-        user.username
-        in users.login_credentials(clinic.engine, NOW + timedelta(minutes=15, seconds=1))[
-            "usernames"
-        ]
-    )
+    assert not _may_sign_in(clinic, user, later)
+    assert _may_sign_in(clinic, user, NOW + timedelta(minutes=15, seconds=1))
     users.unlock(clinic.engine, "admin", user.username, later)
-    assert user.username in users.login_credentials(clinic.engine, later)["usernames"]
+    assert _may_sign_in(clinic, user, later)
     assert _actions(clinic).count("signin.failure") == 5
     assert "lockout" in _actions(clinic) and "user.unlock" in _actions(clinic)
 
@@ -181,7 +184,8 @@ def test_lockout_survives_a_restart(clinic, config) -> None:
         users.record_failure(clinic.engine, user, "password", NOW)
     clinic.engine.dispose()
     again = runtime.start(config)
-    assert user.username not in users.login_credentials(again.engine, NOW)["usernames"]
+    entry = users.login_credentials(again.engine, NOW)["usernames"][user.username]
+    assert not check_password(PASSWORD, entry["password"])
 
 
 def test_sessions_expire_when_idle_and_end_on_logout(clinic) -> None:
@@ -245,6 +249,129 @@ def test_every_account_change_is_in_the_audit_chain(clinic) -> None:
     user = _add(clinic)
     users.set_role(clinic.engine, "admin", user.username, "supervisor", NOW)
     users.disable(clinic.engine, "admin", user.username, NOW)
-    assert user.username not in users.login_credentials(clinic.engine, NOW)["usernames"]
+    assert not _may_sign_in(clinic, user, NOW)
     assert _actions(clinic) == ["user.add", "user.role", "user.disable"]
     assert audit.verify(clinic.engine) == (3, None)
+
+
+def test_the_lockout_holds_at_the_code_step_of_every_session(clinic) -> None:
+    """Four browsers pass the password step; five wrong codes in the first lock the account,
+    and the others' right code is refused: the five attempts are the account's, not a
+    session's."""
+    user = _add(clinic)
+    secret, _ = _enrol(clinic, user)
+    limits = sessions.Limits()
+    at = NOW + timedelta(minutes=2)
+    browsers = [sessions.start(clinic.engine, user.id, False, at) for _ in range(4)]
+    for _ in range(5):
+        assert (
+            not users.verify_second_factor(
+                clinic.engine, clinic.vault, user, "000000", at, token=browsers[0]
+            )
+            or pyotp.TOTP(secret).at(at) == "000000"
+        )
+    with clinic.engine.connect() as connection:
+        assert users.by_id(connection, user.id).locked(at)
+    right = pyotp.TOTP(secret).at(at)
+    for token in browsers[1:]:
+        assert not users.verify_second_factor(
+            clinic.engine, clinic.vault, user, right, at, token=token
+        )
+        assert sessions.resume(clinic.engine, token, at, limits) is None
+    assert _actions(clinic).count("lockout") == 1
+    assert _actions(clinic).count("signin.success") == 0
+    after = at + timedelta(minutes=16)
+    fresh = sessions.start(clinic.engine, user.id, False, after)
+    assert users.verify_second_factor(
+        clinic.engine, clinic.vault, user, pyotp.TOTP(secret).at(after), after, token=fresh
+    )
+    assert sessions.resume(clinic.engine, fresh, after, limits) == sessions.Session(user.id, True)
+
+
+def test_enrolment_is_refused_while_locked(clinic) -> None:
+    user = _add(clinic)
+    for _ in range(5):
+        users.record_failure(clinic.engine, user, "password", NOW)
+    secret = totp.new_secret()
+    token = sessions.start(clinic.engine, user.id, False, NOW)
+    assert (
+        users.confirm_enrolment(
+            clinic.engine, clinic.vault, user, secret, pyotp.TOTP(secret).at(NOW), NOW, token
+        )
+        is None
+    )
+    with clinic.engine.connect() as connection:
+        assert not users.by_id(connection, user.id).enrolled
+
+
+def test_a_disabled_account_gets_no_code_check(clinic) -> None:
+    user = _add(clinic)
+    secret, _ = _enrol(clinic, user)
+    users.disable(clinic.engine, "admin", user.username, NOW)
+    at = NOW + timedelta(minutes=1)
+    assert not users.verify_second_factor(
+        clinic.engine, clinic.vault, user, pyotp.TOTP(secret).at(at), at
+    )
+
+
+def test_an_unknown_username_is_audited_without_what_was_typed(clinic) -> None:
+    users.unknown_sign_in(clinic.engine, NOW)
+    with clinic.engine.connect() as connection:
+        row = connection.execute(select(audit_events)).one()
+    assert (row.actor, row.action, row.details) == (
+        users.UNKNOWN_ACTOR,
+        "signin.failure",
+        {"stage": "password"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("ñ" * 37, "at most 72 bytes"),
+        ("correct horse battery staple " * 3, "at most 72 bytes"),
+        ("correct horse battery staple ", "begin or end with a space"),
+        (" correct horse battery staple", "begin or end with a space"),
+    ],
+)
+def test_passwords_bcrypt_cannot_take_are_refused_with_a_reason(
+    clinic, password: str, problem: str
+) -> None:
+    user = _add(clinic)
+    with pytest.raises(users.AccountError, match=problem):
+        users.change_password(clinic.engine, user, PASSWORD, password, NOW, None)
+    assert _may_sign_in(clinic, user, NOW)
+
+
+def test_new_recovery_codes_need_the_password_again(clinic) -> None:
+    user = _add(clinic)
+    _, old = _enrol(clinic, user)
+    with pytest.raises(users.AccountError, match="current password is not correct"):
+        users.regenerate_recovery_codes(clinic.engine, user, "not my password at all", NOW)
+    assert users.verify_second_factor(clinic.engine, clinic.vault, user, old[0], NOW)
+    new = users.regenerate_recovery_codes(clinic.engine, user, PASSWORD, NOW)
+    assert not users.verify_second_factor(clinic.engine, clinic.vault, user, old[1], NOW)
+    assert users.verify_second_factor(clinic.engine, clinic.vault, user, new[0], NOW)
+
+
+def test_guessing_the_password_in_a_signed_in_session_locks_and_ends_it(clinic) -> None:
+    user = _add(clinic)
+    _enrol(clinic, user)
+    token = sessions.start(clinic.engine, user.id, True, NOW)
+    for _ in range(5):
+        with pytest.raises(users.AccountError):
+            users.regenerate_recovery_codes(clinic.engine, user, "a wrong guess here", NOW)
+    assert sessions.resume(clinic.engine, token, NOW, sessions.Limits()) is None
+    assert not _may_sign_in(clinic, user, NOW)
+
+
+def test_time_left_is_read_without_counting_as_activity(clinic) -> None:
+    user = _add(clinic)
+    limits = sessions.Limits(idle=timedelta(minutes=15), absolute=timedelta(hours=12))
+    token = sessions.start(clinic.engine, user.id, True, NOW)
+    for minutes in (5, 10, 14):
+        assert sessions.time_left(
+            clinic.engine, token, NOW + timedelta(minutes=minutes), limits
+        ) == timedelta(minutes=15 - minutes)
+    assert sessions.time_left(clinic.engine, token, NOW + timedelta(minutes=16), limits) is None
+    assert sessions.resume(clinic.engine, token, NOW + timedelta(minutes=16), limits) is None
