@@ -10,6 +10,7 @@ from clinic.i18n import N_, _
 from clinic.predictions import StoredPrediction
 from clinic.risk import RiskBand, class_label
 from components import explanation_chart, plots
+from components.plain import literal
 
 BAND_COLOURS = {RiskBand.LOW: "green", RiskBand.MODERATE: "orange", RiskBand.HIGH: "red"}
 BAND_FILL = {RiskBand.LOW: "#d8f0dc", RiskBand.MODERATE: "#fde8c8", RiskBand.HIGH: "#f9d0cc"}
@@ -53,7 +54,9 @@ def risk_card(result: StoredPrediction) -> None:
         st.subheader(_("Result"))
         st.caption(
             _("{name} · ID {national_id} · record #{record}").format(
-                name=result.name_masked, national_id=result.national_id_masked, record=result.id
+                name=literal(result.name_masked),
+                national_id=literal(result.national_id_masked),
+                record=result.id,
             )
         )
         band = result.risk_band

@@ -7,8 +7,8 @@ import streamlit as st
 from clinic import i18n, users
 from clinic.i18n import _
 from components import auth, language
-from components.plain import literal
 from components.guard import require
+from components.plain import literal
 
 clinic, user = require("account")
 st.title(_("My account"))

@@ -11,6 +11,7 @@ from clinic import db, keys, users
 from clinic.i18n import N_, _
 from clinic.users import AccountError, Role
 from components.guard import require
+from components.plain import literal
 
 FLASH = "users.done"  # the last change's message: (English text, its values), shown translated
 
@@ -22,7 +23,8 @@ def role_name(role: Role) -> str:
 
 def done(message: str, **values: str | Role) -> None:
     """Rerun so the table reflects the change; `message` (marked with N_) stays until the next
-    change, shown in the reader's language then."""
+    change, shown in the reader's language then. Usernames are shown as typed, never as
+    markdown (`www.x.org` would otherwise become a link)."""
     st.session_state[FLASH] = (message, values)
     st.rerun()
 
@@ -33,7 +35,7 @@ if flash := st.session_state.get(FLASH):
     message, values = flash
     st.success(
         _(message).format(
-            **{k: role_name(v) if isinstance(v, Role) else v for k, v in values.items()}
+            **{k: role_name(v) if isinstance(v, Role) else literal(v) for k, v in values.items()}
         )
     )
 
@@ -80,7 +82,7 @@ if add:
                 connection, admin.username, username, name, role, password, temporary=True, now=now
             )
     except AccountError as exc:
-        st.error(str(exc))
+        st.error(literal(exc))  # it may quote the username typed
     else:
         done(
             N_("User {user} added. They set up two-step verification at first sign-in."),
@@ -118,4 +120,4 @@ try:
             users.reset_password(clinic.engine, admin.username, target, temporary, now)
             done(N_("{user} must change this password at next sign-in."), user=target)
 except AccountError as exc:
-    st.error(str(exc))
+    st.error(literal(exc))

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from clinic import config, runtime
 from clinic.tables import users as users_table
+from components.plain import unescape
 from tests.pages.test_predict_page import APP, run_directly, signed_in_app
 
 
@@ -23,7 +24,7 @@ def test_admin_adds_a_user_and_the_table_shows_it(tmp_path, monkeypatch) -> None
     at = signed_in_app(tmp_path, monkeypatch, role="admin")
     assert at.title[0].value == "Users"
     _add_user(at, "Dora.Doc", "harbour lights at dusk 9")
-    assert at.success[0].value.startswith("User dora.doc added")
+    assert unescape(at.success[0].value).startswith("User dora.doc added")  # shown as typed
     assert "dora.doc" in at.dataframe[0].value["username"].tolist()
     with runtime.start(config.load()).engine.connect() as connection:
         row = connection.execute(
