@@ -15,6 +15,8 @@ from pathlib import Path
 
 import requests
 
+from model_store import TELEMETRY_OFF
+
 STARTUP_TIMEOUT = 120
 
 
@@ -33,13 +35,7 @@ def mlflow_serve(tracking_uri: str, workdir: Path, model_uri: str) -> Iterator[s
     """The base URL of a running `mlflow models serve -m model_uri`. It runs outside the project
     (cwd `workdir`, no PYTHONPATH): it imports model_store from the code logged with the model."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MLFLOW_REGISTRY_URI")}
-    env.update(
-        MLFLOW_TRACKING_URI=tracking_uri,
-        MLFLOW_ALLOW_PICKLE_DESERIALIZATION="true",
-        # mlflow execs `uvicorn` by name, so the venv's bin must be on PATH.
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-    )
+    env = serve_environment(tracking_uri)
     command = [sys.executable, "-m", "mlflow", "models", "serve", "-m", model_uri]
     command += ["--env-manager", "local", "-p", str(port), "-h", "127.0.0.1"]
     log = workdir / "mlflow-serve.log"
@@ -62,6 +58,21 @@ def mlflow_serve(tracking_uri: str, workdir: Path, model_uri: str) -> Iterator[s
             server.wait(timeout=15)
         except ProcessLookupError:
             pass
+
+
+def serve_environment(tracking_uri: str) -> dict[str, str]:
+    """The environment `mlflow models serve` runs in. MLflow imports itself before the model's
+    code (model_store) can switch its telemetry off, so the variables are set here, as the
+    README's command sets them: the server must not phone home."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MLFLOW_REGISTRY_URI")}
+    env.update(
+        MLFLOW_TRACKING_URI=tracking_uri,
+        MLFLOW_ALLOW_PICKLE_DESERIALIZATION="true",
+        # mlflow execs `uvicorn` by name, so the venv's bin must be on PATH.
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        **TELEMETRY_OFF,
+    )
+    return env
 
 
 def _wait_until_ready(server: subprocess.Popen, url: str, log: Path) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from model_store.__main__ import format_metrics, main
@@ -57,3 +61,47 @@ def test_metrics_table_is_aligned() -> None:
     assert table[5].split() == ["roc_auc", "0.500", "0.500"]
     assert table[-1].split() == ["threshold", "0.250"]
     assert len({line.index("0.500") for line in table[1:7]}) == 1
+
+
+@pytest.fixture
+def server_environment(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """This process's environment made a clinic server's: no CI or pytest variable (under those
+    MLflow switches its telemetry off by itself, and the check would prove nothing) and no
+    telemetry setting inherited from the caller or from this process's own model_store import."""
+    from mlflow.telemetry import utils
+
+    for name in ("MLFLOW_DISABLE_TELEMETRY", "DO_NOT_TRACK", "PYTEST_CURRENT_TEST", "CI"):
+        monkeypatch.delenv(name, raising=False)
+    assert not utils._is_ci_env_or_testing(), "a CI variable is set: nothing would be proven"
+    assert not utils._IS_MLFLOW_DEV_VERSION, "MLflow dev builds never send telemetry"
+    return dict(os.environ)
+
+
+TELEMETRY_CHECK = """
+import sys
+{first}
+import mlflow
+from mlflow.telemetry import get_telemetry_client
+from mlflow.telemetry.utils import is_telemetry_disabled
+sys.exit(0 if is_telemetry_disabled() and get_telemetry_client() is None else 3)
+"""
+
+
+def _telemetry_off(env: dict[str, str], first: str = "") -> bool:
+    """MLflow's own verdict, in a fresh interpreter that runs `first` before importing mlflow."""
+    script = TELEMETRY_CHECK.format(first=first)
+    done = subprocess.run([sys.executable, "-c", script], env=env, timeout=120, check=False)
+    assert done.returncode in (0, 3), done
+    return done.returncode == 0
+
+
+def test_importing_model_store_switches_mlflow_telemetry_off(server_environment) -> None:
+    """Every path of the project to mlflow goes through the model_store package."""
+    assert _telemetry_off(server_environment, first="import model_store")
+
+
+def test_mlflow_models_serve_runs_with_telemetry_off(server_environment) -> None:
+    """`mlflow models serve` imports mlflow before the model's code: its environment says it."""
+    from benchmarks.rest_server import serve_environment
+
+    assert _telemetry_off(serve_environment("sqlite:///unused.db"))
