@@ -20,7 +20,7 @@ model: install  ## train and register final_model when no champion exists yet
 	$(BIN)/python -m model_store train --if-no-champion
 
 run: model  ## start the dashboard on http://localhost:$(PORT)
-	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT)
+	$(BIN)/streamlit run server.py --server.headless true --server.port $(PORT)
 
 test: install  ## the whole test suite (PostgreSQL and browser tests need TEST_DATABASE_URL, chromium)
 	$(BIN)/python -m pytest

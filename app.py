@@ -4,7 +4,7 @@ open. The navigation is always built, so the pages/ folder is never listed to a 
 import streamlit as st
 
 from clinic.i18n import _
-from components import auth, language
+from components import auth, language, patient_form
 from components.navigation import PAGES
 from components.services import clinic_or_stop, configuration, wait_for_model_code, warm_up_model
 
@@ -16,6 +16,8 @@ clinic = clinic_or_stop()
 state = auth.signed_in(clinic)
 
 if state is None:
+    if ended := auth.session_ended():
+        patient_form.keep_draft(ended.id)
     sign_in = st.Page(lambda: auth.sign_in_page(clinic), title=_("Sign in"), url_path="sign-in")
     st.navigation([sign_in], position="hidden").run()
     warm_up_model()
@@ -32,8 +34,10 @@ else:
         )
     else:
         auth.remember_browser(clinic)
+        auth.expiry_watch(clinic, state)
     with st.sidebar:
-        st.markdown(f"**{user.display_name}**  \n{user.role.label}")
+        st.text(user.display_name)
+        st.caption(user.role.label)
         st.button(_("Log out"), on_click=auth.log_out, args=(clinic,), icon=":material/logout:")
         language.picker(clinic, user)
     allowed = [

@@ -13,7 +13,7 @@ import io
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import segno
 import streamlit as st
@@ -23,9 +23,10 @@ from clinic import db, sessions, setup, totp, users
 from clinic.i18n import N_, _
 from clinic.runtime import Clinic
 from clinic.users import AccountError, User
-from components import language
+from components import http, language
 
-COOKIE = "clinic_session"
+COOKIE = http.COOKIE
+COOKIE_SET = "auth.cookie_set"
 TOKEN = "auth.token"  # noqa: S105 - a session-state key, not a secret
 ENROL_SECRET = "auth.enrol_secret"  # noqa: S105 - a session-state key
 NEW_CODES = "auth.recovery_codes"
@@ -37,6 +38,11 @@ SIGN_IN_FAILED = N_(
     "15 minutes."
 )
 SIGNED_OUT = N_("You are signed out.")
+SESSION_ENDED = N_(
+    "Your session has ended (time-out, or signed out elsewhere), so the page was cleared. Sign "
+    "in again to go on."
+)
+WARN_BEFORE = timedelta(minutes=1)
 ADMIN_CREATED = N_("Administrator created. Sign in, then set up two-step verification.")
 
 
@@ -74,6 +80,7 @@ def current(clinic: Clinic) -> Current | None:
             _("The database is unavailable, so nobody can sign in right now. Try again shortly.")
         ) from exc
     if user is None or user.disabled:
+        st.session_state.pop(TOKEN, None)
         return None
     st.session_state[TOKEN] = token
     st.session_state[LAST_CHECK] = Current(token, session.mfa_verified, user)
@@ -101,22 +108,66 @@ def signed_in(clinic: Clinic) -> Current | None:
 def log_out(clinic: Clinic) -> None:
     if token := st.session_state.get(TOKEN):
         sessions.end(clinic.engine, token, "logout", _now())
-    for key in (TOKEN, ENROL_SECRET, NEW_CODES, LAST_CHECK):
+    for key in (TOKEN, ENROL_SECRET, NEW_CODES, LAST_CHECK, COOKIE_SET):
         st.session_state.pop(key, None)
     st.session_state[NOTICE] = SIGNED_OUT
 
 
+def session_ended() -> User | None:
+    """On the first run after this browser's signed-in session ended by itself (idle or
+    absolute limit, disabled, ended elsewhere): its user, and the sign-in page will say so. A
+    logout is not such an ending (it says "signed out"), nor is a sign-in still at its steps."""
+    if TOKEN in st.session_state:
+        return None
+    last = st.session_state.pop(LAST_CHECK, None)
+    if last is None or not last.verified:
+        return None
+    st.session_state[NOTICE] = SESSION_ENDED
+    return last.user
+
+
+def expiry_watch(clinic: Clinic, state: Current) -> None:
+    """Clear the screen when the session ends, even if nobody touches the page: a fragment asks
+    the database every few seconds (without counting as activity) and reruns the whole app when
+    the session is gone, which then shows only the sign-in page. A minute before the end it
+    warns, with a button that counts as activity."""
+    limits = clinic.config.session_limits
+    every = min(max(limits.idle / 4, timedelta(seconds=2)), timedelta(seconds=15))
+
+    @st.fragment(run_every=every)
+    def watch() -> None:
+        try:
+            left = sessions.time_left(clinic.engine, state.token, _now(), limits)
+        except (*db.OUTAGES, db.StorageUnavailable):
+            return  # the next full run says the database is down
+        if left is None:
+            st.rerun(scope="app")
+        if left <= WARN_BEFORE:
+            st.warning(
+                _("Your session ends in less than a minute unless you carry on."),
+                icon=":material/timer:",
+            )
+            st.button(_("Stay signed in"), on_click=current, args=(clinic,))
+
+    watch()
+
+
 def remember_browser(clinic: Clinic) -> None:
-    """Give this browser the session's token (from app.py, after both factors), so that a
-    refresh resumes the session. Written by a one-line script in the page itself rather than a
-    component, whose first report would rerun the script and could swallow the user's click."""
+    """Give this browser the session's cookie (from app.py, after both factors), so that a
+    refresh resumes the session. The page posts a one-time code and the server's answer sets
+    the cookie, HttpOnly and (over TLS) Secure: no script, ours or injected, can read it.
+    A one-line script in the page itself rather than a component, whose first report would
+    rerun the script and could swallow the user's click."""
     token = st.session_state.get(TOKEN)
-    if not token or st.context.cookies.get(COOKIE) == token:
+    if not token or token in (st.context.cookies.get(COOKIE), st.session_state.get(COOKIE_SET)):
         return
     max_age = int(clinic.config.session_limits.absolute.total_seconds())
-    cookie = f"{COOKIE}={token}; path=/; max-age={max_age}; SameSite=Strict"
+    code = http.offer(token, max_age)
+    st.session_state[COOKIE_SET] = token
+    request = {"method": "POST", "body": code, "credentials": "same-origin"}
     st.html(
-        f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True
+        f"<script>fetch({json.dumps(http.HANDOFF_PATH)}, {json.dumps(request)});</script>",
+        unsafe_allow_javascript=True,
     )
 
 

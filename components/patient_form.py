@@ -27,6 +27,8 @@ def _key(code: str) -> str:
 
 
 WIDGET_KEYS = [_key(FULL_NAME), _key(NATIONAL_ID), *(_key(f.code) for f in FIELDS)]
+DRAFT = "patient_form.draft"
+"""(user id, clinical values) kept when a session ends with the form filled in."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,32 @@ def clear() -> None:
     """Forget everything typed (a callback for the "New patient" button)."""
     for key in WIDGET_KEYS:
         st.session_state.pop(key, None)
+
+
+def keep_draft(user_id: int) -> None:
+    """When a session ends under a filled form (Predict pressed after the time-out, say), keep
+    its clinical values for the same user's next sign-in in this browser tab; the identity is
+    dropped now, never kept: it must be typed again."""
+    values = {
+        f.code: st.session_state[_key(f.code)]
+        for f in FIELDS
+        if st.session_state.get(_key(f.code)) is not None
+    }
+    for key in WIDGET_KEYS:
+        st.session_state.pop(key, None)
+    if values:
+        st.session_state[DRAFT] = (user_id, values)
+
+
+def restore_draft(user_id: int) -> bool:
+    """Put a kept draft back into the empty form (before it is drawn); True if one was. A draft
+    left by someone else in this tab is dropped unseen."""
+    kept = st.session_state.pop(DRAFT, None)
+    if kept is None or kept[0] != user_id:
+        return False
+    for code, value in kept[1].items():
+        st.session_state.setdefault(_key(code), value)
+    return True
 
 
 def _help(f: Field) -> str:

@@ -29,6 +29,14 @@ def _new_patient() -> None:
 
 form_column, result_column = st.columns([3, 2], gap="large")
 alert = form_column.container()
+if form.restore_draft(user.id):
+    alert.info(
+        _(
+            "The clinical values you typed before your session ended are back in the form. Type "
+            "the patient's name and national ID again, then press **Predict**."
+        ),
+        icon=":material/restore:",
+    )
 with form_column:
     submission = form.patient_form(disabled=model is None)
     st.button(_("New patient"), on_click=_new_patient, help=_("Clear the form and the result."))
