@@ -17,11 +17,12 @@ def use_home(home: Path, database_url: str | None = None) -> LoadedModel:
     for name in ("MLFLOW_REGISTRY_URI", "CLINIC_MODEL_URI", "CLINIC_ENCRYPTION_KEYS"):
         os.environ.pop(name, None)
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{home / 'clinic.db'}"
-    from model_store import registry, train
+    from model_store import registry, settings, train
 
     try:
         return registry.load()
     except registry.ModelUnavailable:
         print(f"Training the champion in {home} (once)…", flush=True)
         train.train()
+        settings.make_private(home)  # as `python -m model_store train` leaves it
         return registry.load()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from clinic.i18n import _
+from model_store import settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -59,6 +60,7 @@ def _sqlite_begin(connection: Connection) -> None:
 def make_engine(url: str) -> Engine:
     """An engine with the per-backend settings this app relies on."""
     if url.startswith("sqlite"):
+        settings.private_sqlite(url)  # 0600 before SQLite creates it (0644 by the umask)
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

@@ -6,15 +6,20 @@ import argparse
 import sys
 from collections.abc import Mapping, Sequence
 
-from model_store import tracking
+from model_store import settings, tracking
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     tracking.quiet()
-    if args.command == "train":
-        return _train(if_no_champion=args.if_no_champion)
-    return _promote(args.version)
+    try:
+        if args.command == "train":
+            return _train(if_no_champion=args.if_no_champion)
+        return _promote(args.version)
+    finally:
+        # MLflow writes runs and model files with the process's default modes (0644); the data
+        # dir's contents are the owner's alone.
+        settings.make_private(settings.data_dir())
 
 
 def _parser() -> argparse.ArgumentParser:
