@@ -34,11 +34,15 @@ def setting(name: str, default: str | None = None) -> str | None:
     return str(value) if value not in (None, "") else default
 
 
+def _data_dir_path() -> Path:
+    return Path(setting("CLINIC_DATA_DIR", ".data")).resolve()
+
+
 def data_dir() -> Path:
     """`CLINIC_DATA_DIR` (default `./.data`), owner-only (0700): it holds patients' encrypted
     records, the keys and the model store. mkdir's mode leaves an existing directory as it was
     (and is cut by the umask), so the mode is set every time the directory is opened."""
-    path = Path(setting("CLINIC_DATA_DIR", ".data")).resolve()
+    path = _data_dir_path()
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     _owner_only(path, 0o700)
     return path
@@ -86,14 +90,15 @@ def private_sqlite(url: str) -> Path | None:
     return path
 
 
-def make_private(root: Path) -> None:
-    """Every directory under `root` 0700 and every file 0600: for what MLflow writes there
-    (run artifacts, the model files) with the process's default modes."""
-    for parent, directories, files in os.walk(root):
+def make_private(root: Path | None = None) -> None:
+    """Every directory under `root` (default: the data dir, if there is one) 0700 and every
+    file 0600: for what MLflow writes there (run artifacts, model files) with the process's
+    default modes."""
+    root = root or _data_dir_path()
+    for parent, _directories, files in os.walk(root):
         _owner_only(Path(parent), 0o700)
         for name in files:
-            _owner_only(Path(parent) / name, 0o600)
-        directories[:] = [d for d in directories if not (Path(parent) / d).is_symlink()]
+            _owner_only(Path(parent) / name, 0o600)  # os.walk does not follow symlinks
 
 
 def _owner_only(path: Path, mode: int) -> None:

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from model_store.__main__ import format_metrics, main
+from model_store import tracking
+from model_store.__main__ import NOT_AUDITED, format_metrics, main
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +47,68 @@ def test_promote_unknown_version_fails_clearly(trained_store, capsys) -> None:
 
 def test_promote_prints_old_and_new(trained_store, capsys) -> None:
     assert main(["promote", "1"]) == 0
-    assert capsys.readouterr().out == "final_model@champion: 1 -> 1\n"
+    assert capsys.readouterr().out == f"final_model@champion: 1 -> 1\n{NOT_AUDITED}\n"
+
+
+def _aliases() -> dict[str, str | None]:
+    return {a: tracking.alias_version(a) for a in ("champion", "previous", "challenger")}
+
+
+def test_rollback_with_nothing_to_go_back_to_refuses(versions, capsys) -> None:
+    assert main(["rollback"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "error: final_model has no @previous version to roll back to.\n"
+    assert captured.out == ""
+    assert _aliases() == {"champion": "1", "previous": None, "challenger": None}
+
+
+def test_rollback_undoes_a_promotion_and_twice_returns(versions, capsys) -> None:
+    assert main(["promote", "2", "--model", "final_model"]) == 0
+    assert _aliases() == {"champion": "2", "previous": "1", "challenger": None}
+    capsys.readouterr()
+
+    assert main(["rollback"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "final_model@champion: 2 -> 1 (rolled back to @previous; @previous is now 2)",
+        NOT_AUDITED,
+    ]
+    assert _aliases() == {"champion": "1", "previous": "2", "challenger": None}
+    assert main(["rollback", "--model", "final_model"]) == 0
+    assert _aliases() == {"champion": "2", "previous": "1", "challenger": None}
+
+
+def test_challenger_is_set_and_cleared(versions, capsys) -> None:
+    assert main(["challenger", "2"]) == 0
+    assert capsys.readouterr().out == f"final_model@challenger: none -> 2\n{NOT_AUDITED}\n"
+    assert _aliases() == {"champion": "1", "previous": None, "challenger": "2"}
+
+    assert main(["challenger", "--clear", "--model", "final_model"]) == 0
+    assert capsys.readouterr().out == f"final_model@challenger: 2 -> none\n{NOT_AUDITED}\n"
+    assert _aliases()["challenger"] is None
+    assert main(["challenger", "--clear"]) == 0
+    assert capsys.readouterr().out == "final_model@challenger was not set; nothing to clear.\n"
+
+
+def test_challenger_refuses_an_unknown_version(versions, capsys) -> None:
+    assert main(["challenger", "99"]) == 2
+    assert capsys.readouterr().err == "error: final_model has no version '99'\n"
+    assert _aliases()["challenger"] is None
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["challenger"],  # a version or --clear
+        ["challenger", "2", "--clear"],
+        ["rollback", "--model", "week20_risk"],  # not a registered model (yet)
+    ],
+)
+def test_alias_commands_refuse_unclear_requests(versions, capsys, argv) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    assert "usage: python -m model_store" in capsys.readouterr().err
+    assert _aliases() == {"champion": "1", "previous": None, "challenger": None}
 
 
 def test_metrics_table_is_aligned() -> None:
