@@ -109,11 +109,13 @@ def predict_and_store(
     explanation = model.explain(values)
     now = datetime.now(UTC)
     with db.writing(engine) as connection:
-        patient_id = patients.upsert(connection, vault, identity, now)
+        filed = patients.upsert(connection, vault, identity, now, actor=actor)
+        patient_id = filed.patient_id
         row = new_row(
             model,
             scored,
             patient_id=patient_id,
+            name_id=filed.name_id,
             created_at=now,
             created_by=actor,
             measurements=values,

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -31,8 +33,8 @@ from sqlalchemy import (
 from clinic import audit, db, patients
 from clinic.i18n import N_, _
 from clinic.identity import Identity, normalise_national_id
+from clinic.tables import patient_names, prediction_counts, predictions
 from clinic.tables import patients as patients_table
-from clinic.tables import prediction_counts, predictions
 from clinic.users import Role, User
 from model_store.explain import Explanation
 
@@ -202,7 +204,7 @@ def _counted(viewer: User, filters: Filters, dialect: str) -> _Counted:
 _COLUMNS = (
     predictions.c.id,
     predictions.c.created_at,
-    patients_table.c.name_masked,
+    func.coalesce(patient_names.c.name_masked, patients_table.c.name_masked).label("name_masked"),
     patients_table.c.national_id_masked,
     predictions.c.probability,
     predictions.c.infected,
@@ -215,8 +217,9 @@ _COLUMNS = (
 def _listing(
     where: ColumnElement[bool], order: Order, offset: int = 0, limit: int | None = None
 ) -> Select:
-    """The masked rows matching `where`, in `order`. The page is chosen on `predictions` alone
-    (its indexes) before joining patients, so a sort or an offset never joins rows it drops."""
+    """The masked rows matching `where`, in `order`, each with the name typed with it. The page
+    is chosen on `predictions` alone (its indexes) before joining patients, so a sort or an
+    offset never joins rows it drops."""
     chosen = (
         select(predictions.c.id)
         .where(where)
@@ -230,6 +233,7 @@ def _listing(
         .select_from(chosen)
         .join(predictions, predictions.c.id == chosen.c.id)
         .join(patients_table, patients_table.c.id == predictions.c.patient_id)
+        .outerjoin(patient_names, patient_names.c.id == predictions.c.name_id)
         .order_by(*_ORDER_BY[order])
     )
 
@@ -298,10 +302,21 @@ def explanation(
     return Explanation.from_json(row.explanation), row.measurements
 
 
+@dataclass(frozen=True)
+class Revealed:
+    """What a reveal shows: the identity typed with the record, and whether the name on file
+    for that ID (the one typed most recently) is another one, which is not shown."""
+
+    identity: Identity
+    name_on_file_differs: bool
+
+
 def reveal(
     engine: Engine, vault, viewer: User, record_id: int, purpose: str, reason: str, now: datetime
-) -> Identity:
-    """A supervisor's audited look at one record's identity; the event commits before return."""
+) -> Revealed:
+    """A supervisor's audited look at one record's identity, as typed with that record; the
+    event commits before return. A reason that names the patient is refused, and that attempt
+    is audited too (without the reason), so guessing names through refusals leaves a trace."""
     if viewer.role is not Role.SUPERVISOR:
         raise AccessDenied("Only supervisors may reveal an identity.")
     try:
@@ -316,30 +331,64 @@ def reveal(
     if len(reason) < MIN_REASON:
         raise ValueError(_("Reason must be at least {n} characters.").format(n=MIN_REASON))
     with db.writing(engine) as connection:
-        patient_id = connection.execute(
-            select(predictions.c.patient_id).where(predictions.c.id == record_id)
-        ).scalar_one_or_none()
-        if patient_id is None:
+        record = connection.execute(
+            select(predictions.c.patient_id, predictions.c.name_id).where(
+                predictions.c.id == record_id
+            )
+        ).first()
+        if record is None:
             raise LookupError(f"No record {record_id}.")
-        identity = patients.decrypt_identity(connection, vault, patient_id)
-        if _mentions(reason, identity):
-            raise ValueError(_("Do not write the patient's name or ID in the reason."))
-        audit.record(
-            connection,
-            viewer.username,
-            "reveal",
-            target=record_id,
-            details={"purpose": purpose.value, "reason": reason},
-            at=now,
+        typed = patients.names(connection, vault, record.patient_id)
+        national_id = patients.decrypt_national_id(connection, vault, record.patient_id)
+        named = _mentions(reason, typed.values(), national_id)
+        details = (
+            {"purpose": purpose.value} if named else {"purpose": purpose.value, "reason": reason}
         )
-    return identity
+        action = "reveal.refused" if named else "reveal"
+        audit.record(connection, viewer.username, action, target=record_id, details=details, at=now)
+        on_file = patients.name_on_file(connection, record.patient_id)
+    if named:
+        raise ValueError(
+            _(
+                "The reason must not contain any name typed for this patient, nor four or more "
+                "characters of their ID in a row. Say why the identity is needed instead."
+            )
+        )
+    name = typed[record.name_id]
+    return Revealed(Identity(name, national_id), name_on_file_differs=typed[on_file] != name)
 
 
-def _mentions(reason: str, identity: Identity) -> bool:
-    text = reason.casefold()
-    digits = normalise_national_id(reason)
-    words = [w for w in identity.full_name.casefold().split() if len(w) > 2]
-    return identity.national_id_normalised in digits or any(w in text for w in words)
+ID_RUN = 4
+"""This many characters of the national ID in a row, in a reason, count as writing the ID."""
+NAME_PART = 3
+"""A word of the name this long or longer, in a reason, counts as writing the name."""
+
+
+def _mentions(reason: str, names: Iterable[str], national_id: str) -> bool:
+    """Whether the reason writes any name typed for the patient (whole, or any word of it of
+    NAME_PART letters or more; accents and case aside) or ID_RUN characters of the ID in a row
+    (punctuation aside)."""
+    said = _words(reason)
+    spoken = f" {' '.join(said)} "
+    for name in names:
+        parts = _words(name)
+        if f" {' '.join(parts)} " in spoken or any(
+            len(part) >= NAME_PART and part in said for part in parts
+        ):
+            return True
+    compact = "".join(c for c in _plain(reason).upper() if c.isalnum())
+    number = normalise_national_id(national_id)
+    return any(number[i : i + ID_RUN] in compact for i in range(len(number) - ID_RUN + 1))
+
+
+def _plain(text: str) -> str:
+    """`text` without accents: 'Quiñónez' -> 'Quinonez'."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _words(text: str) -> list[str]:
+    """The words of `text` (runs of letters), without accents, case folded."""
+    return re.findall(r"[^\W\d_]+", _plain(text).casefold())
 
 
 def export_csv(engine: Engine, viewer: User, filters: Filters, now: datetime) -> str:

@@ -1,5 +1,6 @@
-"""Key rotation: re-encrypt every stored identifier and authenticator key under the active key,
-then retire the keys nothing uses any more. One transaction, audited."""
+"""Key rotation: re-encrypt every stored identifier (patient rows and later name versions) and
+authenticator key under the active key, then retire the keys nothing uses any more. One
+transaction, audited."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, select, update
 
 from clinic import audit, db, patients, users
+from clinic.tables import patient_names, vault_keys
 from clinic.tables import patients as patients_table
 from clinic.tables import users as users_table
-from clinic.tables import vault_keys
 from clinic.vault import Keyring, Vault, generate_keyring, key_id, read_key_file
 
 
@@ -71,6 +72,17 @@ def reencrypt(engine: Engine, vault: Vault, actor: str, now: datetime) -> tuple[
                 connection.execute(
                     update(patients_table).where(patients_table.c.id == row.id).values(**values)
                 )
+        versions = connection.execute(select(patient_names.c.id, patient_names.c.full_name_enc))
+        for row in versions.all():
+            if key_id(row.full_name_enc) != vault.active_kid:
+                context = patients.name_context(row.id)
+                plain = vault.decrypt(row.full_name_enc, context)
+                connection.execute(
+                    update(patient_names)
+                    .where(patient_names.c.id == row.id)
+                    .values(full_name_enc=vault.encrypt(plain, context))
+                )
+                rewritten += 1
         secrets = connection.execute(
             select(users_table.c.id, users_table.c.totp_secret_enc).where(
                 users_table.c.totp_secret_enc.is_not(None)

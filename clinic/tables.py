@@ -73,11 +73,32 @@ patients = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 
+patient_names = Table(
+    "patient_names",
+    metadata,
+    Column("id", String(36), primary_key=True, comment="random UUID, bound into the ciphertext"),
+    Column("patient_id", String(36), ForeignKey("patients.id"), nullable=False),
+    Column("full_name_enc", LargeBinary, nullable=False),
+    Column("name_masked", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Index("ix_patient_names_patient_id", "patient_id"),
+    comment="each later, different name typed for a patient's ID (the patient row keeps the "
+    "first, never overwritten): append-only",
+)
+
 predictions = Table(
     "predictions",
     metadata,
     Column("id", RecordId, primary_key=True, autoincrement=True),
     Column("patient_id", String(36), ForeignKey("patients.id"), nullable=False),
+    Column(
+        "name_id",
+        String(36),
+        ForeignKey("patient_names.id"),
+        nullable=True,
+        comment="the name typed with this record; NULL: the one on the patient row",
+    ),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("created_by", String(64), nullable=False),
     Column("model_name", String(128), nullable=False),

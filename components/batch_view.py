@@ -71,10 +71,10 @@ def prioritised(outcome: batch.Outcome) -> None:
     st.subheader(_("Highest risk first"))
     stored = i18n.number(outcome.stored)
     if outcome.already_stored:
-        message = ngettext(
-            "Stored {stored} predictions; {already} had been stored before and were not stored "
+        message = ngettext(  # only the uploader's own earlier lines count (clinic.batch)
+            "Stored {stored} predictions; {already} line you had already stored was not stored "
             "again.",
-            "Stored {stored} predictions; {already} had been stored before and were not stored "
+            "Stored {stored} predictions; {already} lines you had already stored were not stored "
             "again.",
             outcome.already_stored,
         ).format(stored=stored, already=i18n.number(outcome.already_stored))

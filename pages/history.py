@@ -20,6 +20,9 @@ from components.dates import moment_format, utc_range
 from components.guard import require
 
 PAGE_SIZE = 50
+REVEAL_ATTEMPT = "history.reveal_attempt"
+"""Counts successful reveals: the reveal form's widgets are keyed by it, so that a reveal
+leaves an empty form behind while a refused one keeps what was typed."""
 
 
 def _shown(labels: dict) -> Callable:
@@ -159,30 +162,58 @@ st.caption(
         "before the identity is shown."
     )
 )
-with st.form("reveal", clear_on_submit=True):
-    record_id = st.selectbox(_("Record"), [r.id for r in rows])
+attempt = st.session_state.setdefault(REVEAL_ATTEMPT, 0)
+with st.form("reveal"):  # not cleared on submit: a refused reason stays, to be corrected
+    record_id = st.selectbox(
+        _("Record"),
+        [r.id for r in rows],
+        index=None,
+        placeholder=_("Choose a record"),
+        key=f"reveal.record.{attempt}",
+    )
     purpose = st.selectbox(
-        _("Purpose"), list(Purpose), format_func=_shown({p: p.label for p in Purpose})
+        _("Purpose"),
+        list(Purpose),
+        index=None,
+        placeholder=_("Choose a purpose"),
+        format_func=_shown({p: p.label for p in Purpose}),
+        key=f"reveal.purpose.{attempt}",
     )
     reason = st.text_input(
         _("Reason"),
         help=_("At least {n} characters; no names or IDs.").format(n=records.MIN_REASON),
+        key=f"reveal.reason.{attempt}",
     )
     pressed = st.form_submit_button(_("Reveal identity"))
-if pressed:
+if pressed and record_id is None:
+    st.error(_("Choose the record whose identity you need."))
+elif pressed and purpose is None:
+    st.error(_("Choose the purpose of this reveal."))
+elif pressed:
     try:
-        identity = records.reveal(
+        revealed = records.reveal(
             clinic.engine, clinic.vault, user, record_id, purpose, reason, datetime.now(UTC)
         )
     except ValueError as exc:
         st.error(str(exc))
     else:
+        st.session_state[REVEAL_ATTEMPT] = attempt + 1  # the next run starts an empty form
         st.warning(
             _("Record {id}: **{name}**, national ID **{national_id}**").format(
-                id=record_id, name=identity.full_name, national_id=identity.national_id
+                id=record_id,
+                name=revealed.identity.full_name,
+                national_id=revealed.identity.national_id,
             ),
             icon=":material/visibility:",
         )
+        if revealed.name_on_file_differs:
+            st.info(
+                _(
+                    "This is the name typed with this record. The name on file for this "
+                    "national ID (the one typed most recently) is a different one."
+                ),
+                icon=":material/info:",
+            )
 
 st.subheader(_("Export"))
 if st.button(_("Prepare CSV of this filter (masked)")):

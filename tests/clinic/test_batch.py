@@ -152,7 +152,41 @@ def test_a_patient_already_on_file_is_linked_not_duplicated(clinic, champion) ->
     assert stored[outcome.results[0].prediction_id].patient_id == earlier.patient_id
     with clinic.engine.connect() as connection:
         latest = patients.decrypt_identity(connection, clinic.vault, earlier.patient_id)
-    assert latest.full_name == "María José Núñez Ruiz"  # the name typed last wins
+        typed = patients.names(connection, clinic.vault, earlier.patient_id)
+    assert latest.full_name == "María José Núñez Ruiz"  # the name on file: typed last
+    assert list(typed.values()) == [name, "María José Núñez Ruiz"]  # the first is kept
+    assert outcome.results[0].name_masked == "M. J. N. R."
+
+
+def test_another_uploader_never_sees_the_first_ones_records(clinic, champion) -> None:
+    """Issue 14.5: the same file from two clinicians is stored for each, and neither is told
+    of, or shown, the other's records."""
+    data = _csv([_row(i) for i in range(3)])
+    checked = batch.read(data)
+    ana = batch.score_and_store(clinic.engine, clinic.vault, champion, checked, actor="ana")
+    bruno = batch.score_and_store(clinic.engine, clinic.vault, champion, checked, actor="bruno")
+    assert (ana.stored, ana.already_stored) == (3, 0)
+    assert (bruno.stored, bruno.already_stored) == (3, 0)
+    ana_records = {r.prediction_id for r in ana.results}
+    bruno_records = {r.prediction_id for r in bruno.results}
+    assert not ana_records & bruno_records
+    stored = _stored(clinic)
+    assert {r.id for r in stored if r.created_by == "bruno"} == bruno_records
+    again = batch.score_and_store(clinic.engine, clinic.vault, champion, checked, actor="bruno")
+    assert (again.stored, again.already_stored) == (0, 3)
+    assert {r.prediction_id for r in again.results} == bruno_records
+    assert len(_stored(clinic)) == 6
+
+
+def test_a_header_repeating_a_column_80000_times_is_refused_as_repeated(clinic) -> None:
+    """Issue 14.8: the check is linear in the header (it was quadratic: about a minute of CPU
+    for this one); the file is refused whole with the clear message and nothing is stored."""
+    header = ",".join([*batch.COLUMNS, *["age"] * 80_000])
+    data = f"{header}\n{','.join(['1'] * (len(batch.COLUMNS) + 80_000))}\n".encode()
+    assert len(data) > 480_000
+    with pytest.raises(batch.MalformedFile, match=r"^The header repeats: age\.$"):
+        batch.read(data)
+    assert _stored(clinic) == []
 
 
 @pytest.mark.parametrize(

@@ -13,18 +13,20 @@ from sqlalchemy import select
 from clinic import audit, db, patients, rotation, runtime, totp, users
 from clinic.__main__ import main as clinic_cli
 from clinic.identity import Identity
+from clinic.tables import patient_names, vault_keys
 from clinic.tables import patients as patients_table
-from clinic.tables import vault_keys
 from clinic.vault import KeyMissing, generate_keyring, key_id
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 PEOPLE = [Identity("Zacarías Quiñónez", "9.876.543-2"), Identity("Eloísa Barragán", "1020304050")]
+LATER_NAME = Identity("Zacarías Quiñónez Ruiz", "98765432")
+"""Typed later for the first person's ID: a name version, in its own table."""
 
 
 def _populate(clinic) -> tuple[users.User, str]:
     with db.writing(clinic.engine) as connection:
-        for person in PEOPLE:
-            patients.upsert(connection, clinic.vault, person, NOW)
+        for person in [*PEOPLE, LATER_NAME]:
+            patients.upsert(connection, clinic.vault, person, NOW, actor="t")
         user = users.add(
             connection,
             "t",
@@ -43,12 +45,20 @@ def _populate(clinic) -> tuple[users.User, str]:
 
 
 def _identities(clinic) -> list[Identity]:
+    """Every name typed with its patient's ID, decrypted."""
     with clinic.engine.connect() as connection:
-        ids = connection.execute(select(patients_table.c.id).order_by(patients_table.c.created_at))
+        ids = connection.execute(select(patients_table.c.id)).scalars().all()
         return sorted(
-            (patients.decrypt_identity(connection, clinic.vault, pid) for pid in ids.scalars()),
-            key=lambda i: i.national_id,
+            (
+                Identity(name, patients.decrypt_national_id(connection, clinic.vault, pid))
+                for pid in ids
+                for name in patients.names(connection, clinic.vault, pid).values()
+            ),
+            key=repr,
         )
+
+
+TYPED = sorted([*PEOPLE, Identity(LATER_NAME.full_name, PEOPLE[0].national_id)], key=repr)
 
 
 def test_cli_rotation_with_a_key_file(config, monkeypatch, capsys) -> None:
@@ -58,18 +68,19 @@ def test_cli_rotation_with_a_key_file(config, monkeypatch, capsys) -> None:
     user, secret = _populate(before)
     old_kid = before.vault.active_kid
     assert clinic_cli(["keys", "rotate"]) == 0
-    assert "Re-encrypted 5 values" in capsys.readouterr().out
+    assert "Re-encrypted 6 values" in capsys.readouterr().out
 
     stored = json.loads(config.key_file.read_text())
     assert old_kid not in stored["CLINIC_ENCRYPTION_KEYS"]
     assert config.key_file.stat().st_mode & 0o777 == 0o600
     after = runtime.start(config)
     assert after.vault.active_kid != old_kid
-    assert _identities(after) == sorted(PEOPLE, key=lambda i: i.national_id)
+    assert _identities(after) == TYPED
     with after.engine.connect() as connection:
         blobs = connection.execute(select(patients_table.c.full_name_enc)).scalars().all()
+        blobs += connection.execute(select(patient_names.c.full_name_enc)).scalars().all()
         kids = set(connection.execute(select(vault_keys.c.kid)).scalars())
-    assert {key_id(b) for b in blobs} == {after.vault.active_kid}
+    assert len(blobs) == 3 and {key_id(b) for b in blobs} == {after.vault.active_kid}
     assert old_kid not in kids
     later = NOW.replace(minute=5)
     assert users.verify_second_factor(
@@ -94,12 +105,12 @@ def test_settings_rotation_lets_the_old_key_go(config) -> None:
     on_both = dataclasses.replace(on_old, encryption_keys=both)
     clinic = runtime.start(on_both)
     rewritten, retired = rotation.reencrypt(clinic.engine, clinic.vault, "console", NOW)
-    assert rewritten == 5 and retired == [old.active]
+    assert rewritten == 6 and retired == [old.active]
 
     only_new = dataclasses.replace(
         on_old, encryption_keys=new.to_settings()["CLINIC_ENCRYPTION_KEYS"]
     )
-    assert _identities(runtime.start(only_new)) == sorted(PEOPLE, key=lambda i: i.national_id)
+    assert _identities(runtime.start(only_new)) == TYPED
 
 
 def test_without_rotation_the_old_key_is_still_required(config) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, select
 
+from clinic import batch, config, runtime
 from clinic.tables import predictions
 from tests.clinic.test_batch import PEOPLE, _csv, _row
 from tests.pages.test_predict_page import run_directly, signed_in_app
@@ -54,8 +55,37 @@ def test_a_list_is_checked_stored_once_and_prioritised(page, tmp_path) -> None:
     page.file_uploader(key="batch.file").set_value(None)
     at = _upload(page.run(), data)
     at.button[-1].click().run()
-    assert "Stored 0 predictions; 3 had been stored before" in at.success[-1].value
+    assert "Stored 0 predictions; 3 lines you had already stored were not stored again." in (
+        at.success[-1].value
+    )
     assert len(_probabilities(tmp_path)) == 3
+
+
+def test_another_clinicians_upload_of_the_same_file_is_never_shown(
+    page, tmp_path, champion
+) -> None:
+    """Issue 14.5: ana stored this list first; carla's upload stores her own records and is
+    neither told of nor shown ana's."""
+    data = _csv([_row(0), _row(1), _row(2)])
+    clinic = runtime.start(config.load())
+    earlier = batch.score_and_store(
+        clinic.engine, clinic.vault, champion, batch.read(data), actor="ana"
+    )
+    at = _upload(page, data)
+    at.button[-1].click().run()
+    assert at.success[-1].value == "Stored 3 predictions."
+    shown = set(at.dataframe[-1].value["Record"])
+    assert len(shown) == 3 and not shown & {r.prediction_id for r in earlier.results}
+    assert len(_probabilities(tmp_path)) == 6
+
+
+def test_a_header_repeating_a_column_is_refused_and_stores_nothing(page, tmp_path) -> None:
+    """Issue 14.8: 80,000 repeats of one column (480 KB) took a minute of CPU to check."""
+    header = ",".join([*batch.COLUMNS, *["age"] * 80_000])
+    at = _upload(page, f"{header}\n{','.join(['1'] * len(batch.COLUMNS))}\n".encode())
+    assert at.error[0].value == "Nothing was stored: The header repeats: age."
+    assert not [b for b in at.button if b.label.startswith("Score and store")]
+    assert _probabilities(tmp_path) == []
 
 
 def test_a_malformed_file_stores_nothing(page, tmp_path) -> None:

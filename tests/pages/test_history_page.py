@@ -63,26 +63,83 @@ def test_supervisor_sees_masked_rows_and_reveals_one_with_a_reason(
         assert full_name not in text and national_id not in text
 
     record = int(table[table["national_id_masked"] == "••••5432"]["id"].iloc[0])
-    reveal_record = next(s for s in at.selectbox if s.label == "Record")
-    reveal_record.set_value(record)
-    next(t for t in at.text_input if t.label == "Reason").input("short")
-    next(b for b in at.button if b.label == "Reveal identity").click()
-    at.run()
+    assert _field(at, "selectbox", "Record").value is None  # nothing chosen for the supervisor
+    assert _field(at, "selectbox", "Purpose").value is None
+    _reveal(at)
+    assert "Choose the record" in at.error[0].value
+    _field(at, "selectbox", "Record").set_value(record)
+    _reveal(at)
+    assert "Choose the purpose" in at.error[0].value
+    _field(at, "selectbox", "Purpose").set_value("treatment")
+    _field(at, "text_input", "Reason").input("short")
+    _reveal(at)
     assert "at least 10" in at.error[0].value
     assert "Zacarías" not in _page_text(at)
+    assert not [e for e in _events() if e["action"].startswith("reveal")]
 
-    next(s for s in at.selectbox if s.label == "Record").set_value(record)
-    next(t for t in at.text_input if t.label == "Reason").input("Arrange follow-up CD4 test")
-    next(b for b in at.button if b.label == "Reveal identity").click()
-    at.run()
+    _field(at, "text_input", "Reason").input("Call Quinonez back")
+    _reveal(at)
+    assert "must not contain any name" in at.error[0].value
+    assert _field(at, "text_input", "Reason").value == "Call Quinonez back"  # kept, to correct
+    assert (_field(at, "selectbox", "Record").value, _field(at, "selectbox", "Purpose").value) == (
+        record,
+        "treatment",
+    )
+
+    _field(at, "text_input", "Reason").input("Arrange follow-up CD4 test")
+    _reveal(at)
     assert "Zacarías Quiñónez" in at.warning[0].value and "9.876.543-2" in at.warning[0].value
-    clinic = runtime.start(config.load())
-    reveals = [e for e in audit.search(clinic.engine) if e["action"] == "reveal"]
+    assert not at.info  # the name on file is the same
+    reveals = [e for e in _events() if e["action"] == "reveal"]
     assert len(reveals) == 1 and reveals[0]["target"] == str(record)
     assert "Zacarías" not in str({k: at.session_state[k] for k in at.session_state})
 
-    at.run()  # any next interaction: the identity is gone
+    at.run()  # any next interaction: the identity is gone, and the form is empty again
     assert "Zacarías" not in _page_text(at)
+    assert _field(at, "text_input", "Reason").value == ""
+    assert _field(at, "selectbox", "Record").value is None
+
+
+def test_a_reveal_shows_the_name_typed_with_the_record_not_a_later_one(
+    tmp_path, monkeypatch, champion
+) -> None:
+    """Issue 14.2: bruno types another name for ana's patient's ID; ana's record still shows,
+    and reveals, what ana typed, and says (without showing it) that the name on file differs."""
+    at = _history(tmp_path, monkeypatch, champion, "supervisor")
+    clinic = runtime.start(config.load())
+    later = predict_and_store(
+        clinic.engine,
+        clinic.vault,
+        champion,
+        actor="bruno",
+        full_name="Mallory Overwrite",
+        national_id="98765432",
+        measurements=MEASUREMENTS,
+    )
+    at.run()
+    table = at.dataframe[0].value
+    named = dict(zip(table["id"], table["name_masked"], strict=True))
+    assert named[later.id] == "M. O." and sorted(named.values()) == ["M. O.", "T. Ñ.", "Z. Q."]
+    first = int(table[table["name_masked"] == "Z. Q."]["id"].iloc[0])
+    _field(at, "selectbox", "Record").set_value(first)
+    _field(at, "selectbox", "Purpose").set_value("treatment")
+    _field(at, "text_input", "Reason").input("Arrange follow-up CD4 test")
+    _reveal(at)
+    assert "Zacarías Quiñónez" in at.warning[0].value
+    assert "name on file for this national ID" in at.info[0].value
+    assert "Mallory" not in _page_text(at)
+
+
+def _field(at: AppTest, kind: str, label: str):
+    return next(w for w in getattr(at, kind) if w.label == label)
+
+
+def _reveal(at: AppTest) -> AppTest:
+    return next(b for b in at.button if b.label == "Reveal identity").click().run()
+
+
+def _events() -> list:
+    return list(audit.search(runtime.start(config.load()).engine))
 
 
 def test_clinician_sees_only_their_own_and_no_reveal(tmp_path, monkeypatch, champion) -> None:
