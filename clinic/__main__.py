@@ -54,11 +54,15 @@ def _check(_: argparse.Namespace) -> int:
 
 
 def _audit_verify(_: argparse.Namespace) -> int:
-    """Walk the audit chain; exit 1 naming the first row that was edited or deleted."""
+    """Check the audit chain and its anchor; exit 1 naming the first row edited, deleted or
+    re-hashed, newest rows deleted, or an anchor missing or not signed with this key."""
     clinic = runtime.start(config.load())
     checked, broken = audit.verify(clinic.engine)
-    if broken:
+    if broken and broken.id:
         print(f"audit chain broken at row {broken.id}: {broken.reason}", file=sys.stderr)
+        return 1
+    if broken:
+        print(f"audit chain not verified to its end: {broken.reason}", file=sys.stderr)
         return 1
     print(f"{checked} events, chain intact.")
     return 0

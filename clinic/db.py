@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect
 from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
@@ -135,13 +136,31 @@ def writing(engine: Engine) -> Iterator[Connection]:
     first served, instead of polling SQLite's lock: under load its busy handler's back-off let
     some of 20 clinicians' writes wait past the timeout while others went through."""
     queue = _SQLITE_WRITERS[engine.url] if engine.dialect.name == "sqlite" else nullcontext()
+    committed: list[Callable[[], None]] = []
     try:
         with queue, engine.connect() as connection:
             connection.execution_options(writing=True)
-            with connection.begin():
-                yield connection
+            try:
+                with connection.begin():
+                    yield connection
+            finally:
+                committed = _AFTER_COMMIT.pop(connection, [])
     except OUTAGES as exc:
         raise StorageUnavailable() from exc
+    for callback in committed:  # only reached once the commit succeeded
+        callback()
+
+
+_AFTER_COMMIT: WeakKeyDictionary[Connection, list[Callable[[], None]]] = WeakKeyDictionary()
+
+
+def after_commit(connection: Connection, callback: Callable[[], None]) -> None:
+    """Call `callback` once the `writing` transaction of `connection` has committed, after the
+    connection is released (never after a rollback). It must not raise: the data is stored.
+
+    The audit anchor uses it: written before the commit, it could name an event that was then
+    rolled back. On a connection not opened by `writing` the callback never runs."""
+    _AFTER_COMMIT.setdefault(connection, []).append(callback)
 
 
 _SQLITE_WRITERS: defaultdict[object, threading.RLock] = defaultdict(threading.RLock)

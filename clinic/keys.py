@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Connection, Engine, insert, select
 
-from clinic import db
+from clinic import audit, db
 from clinic.config import Config
 from clinic.i18n import N_, _
 from clinic.tables import vault_keys
@@ -35,6 +37,8 @@ def open_vault(config: Config, engine: Engine) -> tuple[Vault, str | None]:
 
     Keys come from the settings, else from the key file; a fresh install with neither gets a new
     key file. A database that knows keys we do not have is a startup error, never silent garbage.
+    Once the keys are proven right, the audit chain's key (derived from them) is bound to the
+    engine, so `audit.record` can seal events with nothing but a connection.
     """
     notice = None
     if config.encryption_keys or config.index_key:
@@ -56,7 +60,23 @@ def open_vault(config: Config, engine: Engine) -> tuple[Vault, str | None]:
         write_key_file(config.key_file, keyring)
         notice = NEW_KEYS.format(path=config.key_file)
     _reconcile(engine, keyring)
+    audit.bind(engine, audit_key(keyring), config.data_dir / audit.ANCHOR_FILE)
     return Vault(keyring), notice
+
+
+AUDIT_KEY_INFO = b"clinic audit chain v1"
+
+
+def audit_key(keyring: Keyring) -> bytes:
+    """The audit chain's HMAC key, derived from the blind-index key (HKDF-SHA256).
+
+    Derived rather than configured: every deployment already keeps the index key safe, apart
+    from the database, and never rotates it (`keys rotate` changes data keys only), which is
+    what a chain sealed over years needs. HKDF with its own label makes it independent of the
+    index key's own use: knowing blind indexes or audit hashes reveals nothing about the other."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=AUDIT_KEY_INFO).derive(
+        keyring.index_key
+    )
 
 
 def _known_keys(connection: Connection) -> dict[str, tuple[str, str]]:

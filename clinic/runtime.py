@@ -1,4 +1,5 @@
-"""Starting the clinic layer: configuration, database (migrated), vault (keys checked)."""
+"""Starting the clinic layer: configuration, database (migrated), vault (keys checked; the
+audit trail's key bound to the engine, see clinic.keys.open_vault)."""
 
 from __future__ import annotations
 

@@ -53,10 +53,16 @@ st.dataframe(
 
 if st.button(_("Verify the chain"), icon=":material/verified:"):
     checked, broken = audit.verify(clinic.engine)
-    if broken:
+    if broken and broken.id:
         st.error(
             _("The chain is broken at event {id}: {reason}.").format(
                 id=broken.id, reason=broken.explained()
+            )
+        )
+    elif broken:
+        st.error(
+            _("The chain could not be verified to its end: {reason}.").format(
+                reason=broken.explained()
             )
         )
     else:
