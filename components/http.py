@@ -22,9 +22,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 COOKIE = "clinic_session"
 HANDOFF_PATH = "/_clinic/session"
 HANDOFF_SECONDS = 60
-BLOCKED_PATHS = frozenset({"/_stcore/metrics"})
-"""Streamlit's metrics name the app's cached functions and count its sessions: not for
-strangers (the rest of `/_stcore/` is what the page itself needs)."""
+BLOCKED_PATHS = ("/_stcore/metrics", "/_stcore/agent")
+"""Streamlit's metrics name the app's cached functions and count its sessions, and its agent
+API (off in config.toml) would describe itself: neither is for strangers. The rest of
+`/_stcore/` is what the page itself needs."""
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -115,7 +116,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["path"].rstrip("/") in BLOCKED_PATHS:
+        if scope["path"].startswith(BLOCKED_PATHS):
             await Response(status_code=404)(scope, receive, send)
             return
         tls = scope.get("scheme") == "https"

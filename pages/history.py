@@ -20,9 +20,10 @@ from components.dates import moment_format, utc_range
 from components.guard import require
 
 PAGE_SIZE = 50
+# Counts successful reveals: the reveal form's widgets are keyed by it, so that a reveal leaves
+# an empty form behind while a refused one keeps what was typed. (A comment, not a docstring:
+# Streamlit's magic would print a bare string on the page.)
 REVEAL_ATTEMPT = "history.reveal_attempt"
-"""Counts successful reveals: the reveal form's widgets are keyed by it, so that a reveal
-leaves an empty form behind while a refused one keeps what was typed."""
 
 
 def _shown(labels: dict) -> Callable:

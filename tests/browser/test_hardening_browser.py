@@ -154,7 +154,8 @@ def test_every_answer_carries_the_security_headers_and_metrics_are_hidden(server
     assert home.headers["x-frame-options"] == "SAMEORIGIN"
     assert home.headers["x-content-type-options"] == "nosniff"
     assert home.headers["referrer-policy"] == "no-referrer"
-    assert requests.get(f"{server.url}/_stcore/metrics", timeout=10).status_code == 404
+    for hidden in ("/_stcore/metrics", "/_stcore/agent/openapi.json"):
+        assert requests.get(f"{server.url}{hidden}", timeout=10).status_code == 404
     assert requests.get(f"{server.url}/_stcore/health", timeout=10).ok
     forged = requests.post(f"{server.url}/_clinic/session", data="guessed-code", timeout=10)
     assert forged.status_code == 403 and "set-cookie" not in forged.headers

@@ -64,6 +64,11 @@ def test_supervisor_looks_up_reveals_with_a_reason_and_finds_it_audited(
     expect(page.get_by_text("predicted risk over time")).to_be_visible()
     assert NAME not in _visible_text(page).replace(f'value="{NATIONAL_ID}"', "")
 
+    for label, choice in (("Record", "601"), ("Purpose", "Treatment")):  # nothing pre-chosen
+        chooser = page.get_by_role("combobox", name=label, exact=True)
+        chooser.click()
+        chooser.press("ArrowDown")
+        page.get_by_role("option", name=choice, exact=True).click()
     box(page, "Reason").fill("Arrange a follow-up CD4 count")
     click(page, "Reveal identity")
     revealed = page.get_by_text(f"{NAME}, national ID {NATIONAL_ID}")

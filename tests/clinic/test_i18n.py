@@ -123,10 +123,10 @@ def test_an_unknown_language_is_refused_with_the_choices() -> None:
         i18n.checked("fr")
 
 
-def test_a_users_language_is_remembered_and_can_be_forgotten(database_url: str) -> None:
-    from clinic import db
+def test_a_users_language_is_remembered_and_can_be_forgotten(config) -> None:
+    from clinic import db, runtime
 
-    engine = db.connect(database_url)
+    engine = runtime.start(config).engine  # binds the audit key that users.add records under
     now = datetime.now(UTC)
     with db.writing(engine) as connection:
         user = users.add(

@@ -169,6 +169,8 @@ def test_five_failures_lock_for_fifteen_minutes_and_admin_unlocks(clinic) -> Non
         assert _may_sign_in(clinic, user, NOW)
     assert users.record_failure(clinic.engine, user, "code", NOW)
     assert not _may_sign_in(clinic, user, NOW)
+    barred = users.login_credentials(clinic.engine, NOW)["usernames"][user.username]["password"]
+    assert barred.startswith("$2b$12$")  # refused after the same bcrypt work as a wrong password
     later = NOW + timedelta(minutes=14)
     assert not _may_sign_in(clinic, user, later)
     assert _may_sign_in(clinic, user, NOW + timedelta(minutes=15, seconds=1))
