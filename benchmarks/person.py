@@ -3,6 +3,9 @@ the waits that keep clicks from being swallowed. Shared by the browser tests and
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -54,7 +57,54 @@ def enrolled_account(clinic: Clinic, username: str, role: str) -> Account:
     code = pyotp.TOTP(secret).at(earlier)
     if not users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, code, earlier):
         raise RuntimeError(f"could not enrol {username}")
+    _used_step(secret, _step(earlier.timestamp()))  # the server refuses that step from now on
     return Account(username, PASSWORD, secret)
+
+
+# A code works once: the server keeps each account's last accepted time step and refuses that
+# step and earlier ones. A person who signs in twice within 30 s waits for the app's next code;
+# so does this, remembering per account (by its secret) the last step whose code it typed.
+_LAST_STEP: dict[str, int] = {}
+_STEPS = threading.Lock()
+CLOCK_MARGIN_S = 0.25
+"""Typed this long after a step begins, so that the server's clock is surely in it too."""
+
+
+def _step(timestamp: float) -> int:
+    return int(timestamp // totp.INTERVAL)
+
+
+def _used_step(secret: str, step: int) -> None:
+    with _STEPS:
+        _LAST_STEP[secret] = max(step, _LAST_STEP.get(secret, step))
+
+
+def _claim_code(account: Account) -> tuple[str, float]:
+    """A code for a step never used for `account`, and the seconds until that step begins (0
+    when the current step is unused). The step is claimed at once, so two sign-ins of one
+    account at the same moment get different steps."""
+    import pyotp
+
+    now = time.time()
+    with _STEPS:
+        step = max(_step(now), _LAST_STEP.get(account.secret, -1) + 1)
+        _LAST_STEP[account.secret] = step
+    starts = step * totp.INTERVAL
+    wait = starts + CLOCK_MARGIN_S - now if step > _step(now) else 0.0
+    return pyotp.TOTP(account.secret).at(starts), max(wait, 0.0)
+
+
+def fresh_code(account: Account) -> str:
+    """The account's authenticator code, waiting for the next one if the current was used."""
+    code, wait = _claim_code(account)
+    time.sleep(wait)
+    return code
+
+
+async def fresh_code_async(account: Account) -> str:
+    code, wait = _claim_code(account)
+    await asyncio.sleep(wait)
+    return code
 
 
 def sign_in(page, url: str, account: Account, language: str = i18n.DEFAULT) -> None:
@@ -63,7 +113,7 @@ def sign_in(page, url: str, account: Account, language: str = i18n.DEFAULT) -> N
     ready(page)
     for boxes, button, then in _sign_in_forms(account, language):
         for label, value in boxes.items():
-            box(page, label).fill(value)
+            box(page, label).fill(fresh_code(account) if value is CODE else value)
         click(page, button)
         page.get_by_role(**then).wait_for()
 
@@ -78,12 +128,15 @@ def in_language(language: str, message: str) -> str:
         i18n.use(before)
 
 
+CODE = object()
+"""Stands for the authenticator code in a form: read (fresh_code) only as it is typed."""
+
+
 def _sign_in_forms(
     account: Account, language: str = i18n.DEFAULT
-) -> Iterator[tuple[dict[str, str], str, dict[str, str]]]:
-    """Each sign-in form: what to type in which box, the button to press, and the role and name
-    of what the press leads to. Lazily, so the code is read only when it is due."""
-    import pyotp
+) -> Iterator[tuple[dict[str, object], str, dict[str, str]]]:
+    """Each sign-in form: what to type in which box (CODE for the authenticator's code), the
+    button to press, and the role and name of what the press leads to."""
 
     def say(message: str) -> str:
         return in_language(language, message)
@@ -94,7 +147,7 @@ def _sign_in_forms(
         {"role": "textbox", "name": say("Authentication code")},
     )
     yield (
-        {say("Authentication code"): pyotp.TOTP(account.secret).now()},
+        {say("Authentication code"): CODE},
         say("Verify"),
         {"role": "button", "name": say("Log out")},
     )
@@ -143,7 +196,7 @@ async def sign_in_async(page, url: str, account: Account) -> int:
     lost = 0
     for boxes, button, then in _sign_in_forms(account):
         for label, value in boxes.items():
-            await box(page, label).fill(value)
+            await box(page, label).fill(await fresh_code_async(account) if value is CODE else value)
         lost += await press_async(page, button, page.get_by_role(**then)) - 1
     return lost
 

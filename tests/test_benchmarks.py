@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import streamlit as st
 
@@ -50,3 +51,36 @@ def test_batch_benchmark_and_the_closing_summary(
     ]
     assert 0 < saved[0]["p50_ms"] <= saved[0]["p95_ms"]
     assert "python -m benchmarks batch" in capsys.readouterr().out.splitlines()[-2]
+
+
+def test_the_sign_in_helper_never_types_a_code_twice(tmp_path, monkeypatch) -> None:
+    """The server refuses a code whose time step was used; a second sign-in of the same account
+    within one 30 s step gets the next step's code (after waiting for it), which the server
+    takes, where typing the current code again is refused as a replay."""
+    from datetime import UTC, datetime
+
+    from benchmarks import person
+    from clinic import config, runtime, totp, users
+
+    monkeypatch.setenv("CLINIC_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    clinic = runtime.start(config.load())
+    try:
+        account = person.enrolled_account(clinic, "carla", "clinician")
+        with clinic.engine.connect() as connection:
+            user = users.by_username(connection, "carla")
+        if (left := totp.INTERVAL - time.time() % totp.INTERVAL) < 3:
+            time.sleep(left)  # all of what follows inside one step
+        first, first_wait = person._claim_code(account)
+        second, second_wait = person._claim_code(account)
+        now = datetime.now(UTC)
+        step = int(now.timestamp() // totp.INTERVAL)
+
+        assert first_wait == 0  # the enrolment's step was two minutes ago
+        assert users.verify_second_factor(clinic.engine, clinic.vault, user, first, now)
+        assert not users.verify_second_factor(clinic.engine, clinic.vault, user, first, now)
+        assert second != first and 0 < second_wait <= totp.INTERVAL + person.CLOCK_MARGIN_S
+        assert totp.matching_step(account.secret, second, now) == step + 1
+        assert users.verify_second_factor(clinic.engine, clinic.vault, user, second, now)
+    finally:
+        clinic.engine.dispose()
