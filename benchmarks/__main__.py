@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import batch, cold_start, concurrency, history, memory, serving
+from benchmarks import batch, cold_start, concurrency, history, memory, serving, sign_in
 from benchmarks.report import show, summary
 from model_store.tracking import redact
 
@@ -41,6 +41,12 @@ def _memory(args: argparse.Namespace) -> int:
     figures = memory.figures(args.sessions, "python -m benchmarks memory")
     show("memory", figures, {"further sessions": args.sessions})
     return 0 if all(f.met is not False for f in figures) else 1
+
+
+def _sign_in(args: argparse.Namespace) -> int:
+    figures, context = sign_in.figures(args.attempts, "python -m benchmarks sign-in")
+    show("sign-in", figures, context)
+    return 0
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -82,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("memory", help=memory.__doc__.splitlines()[0])
     run.add_argument("--sessions", type=int, default=10, help="further signed-in sessions")
     run.set_defaults(run=_memory)
+    run = commands.add_parser("sign-in", help=sign_in.__doc__.splitlines()[0])
+    run.add_argument("--attempts", type=int, default=sign_in.ATTEMPTS, help="of each kind")
+    run.set_defaults(run=_sign_in)
     run = commands.add_parser("batch", help=batch.__doc__.splitlines()[0])
     run.add_argument("--n", type=int, default=batch.DEFAULT_N, help="rows in each file")
     run.add_argument("--repeat", type=int, default=3, help="files to store")
@@ -98,7 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(run=_concurrency)
     args = parser.parse_args(argv)
     if args.benchmark is None:  # everything, with defaults
-        everything = ("serving", "batch", "cold-start", "memory", "concurrency", "history")
+        everything = (
+            "serving",
+            "batch",
+            "sign-in",
+            "cold-start",
+            "memory",
+            "concurrency",
+            "history",
+        )
         status = max(main([name]) for name in everything)
         summary()
         return status

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
+import re
 from pathlib import Path
+
+import pytest
 
 from model_store.schema import markdown_table
 
@@ -31,3 +37,31 @@ def test_readme_names_every_setting_the_code_reads() -> None:
         "TEST_DATABASE_URL",
     ]:
         assert f"`{name}`" in text, name
+
+
+COMMAND = re.compile(r"`python -m (clinic|model_store|benchmarks)((?: [a-z][a-z-]*)*)")
+
+
+def _documented_commands() -> set[tuple[str, tuple[str, ...]]]:
+    """Every `python -m clinic|model_store|benchmarks SUBCOMMAND...` the README shows, as
+    (module, subcommand words); the words stop at the first argument (a capital, a dash, a
+    bracket)."""
+    found = {(m[1], tuple(m[2].split())) for m in COMMAND.finditer(README.read_text())}
+    found |= {
+        ("model_store", ("challenger",)),  # written `challenger VERSION` / `--clear`
+    }
+    return found
+
+
+@pytest.mark.parametrize("module, words", sorted(_documented_commands()))
+def test_every_command_the_readme_shows_exists(module: str, words: tuple[str, ...]) -> None:
+    """Its parser knows it: `--help` exits 0 where an unknown choice exits 2."""
+    main = importlib.import_module(f"{module}.__main__").main
+    with pytest.raises(SystemExit) as ended, contextlib.redirect_stdout(io.StringIO()):
+        main([*words, "--help"])
+    assert ended.value.code == 0, f"python -m {module} {' '.join(words)}"
+
+
+def test_the_readme_documents_a_known_command_set() -> None:
+    assert ("model_store", ("rollback",)) in _documented_commands()
+    assert ("clinic", ("audit", "verify")) in _documented_commands()
