@@ -24,6 +24,7 @@ from clinic.i18n import N_, _
 from clinic.runtime import Clinic
 from clinic.users import AccountError, User
 from components import http, language
+from components.plain import literal
 
 COOKIE = http.COOKIE
 COOKIE_SET = "auth.cookie_set"
@@ -328,7 +329,7 @@ def password_change_form(clinic: Clinic, state: Current, key: str) -> bool:
     try:
         users.change_password(clinic.engine, state.user, old, new, _now(), keep_token=state.token)
     except AccountError as exc:
-        st.error(str(exc))
+        st.error(literal(exc))
         return False
     return True
 
@@ -349,7 +350,7 @@ def new_recovery_codes_form(clinic: Clinic, user: User) -> None:
     try:
         codes = users.regenerate_recovery_codes(clinic.engine, user, password, _now())
     except AccountError as exc:
-        st.error(str(exc))
+        st.error(literal(exc))
         return
     st.warning(_("Shown only now: save them away from this device. The old codes no longer work."))
     st.code("\n".join(codes), language=None)
@@ -386,7 +387,7 @@ def _first_run(clinic: Clinic) -> None:
     try:
         setup.create_first_admin(clinic.engine, code, username, name, password, _now())
     except AccountError as exc:
-        st.error(str(exc))
+        st.error(literal(exc))
         return
     st.session_state[NOTICE] = ADMIN_CREATED
     st.rerun()

@@ -8,6 +8,7 @@ import streamlit as st
 from clinic import batch, i18n
 from clinic.i18n import _, ngettext
 from clinic.validation import IDENTITY_LABELS, shown_number
+from components.plain import literal
 from model_store.schema import markdown_table
 
 
@@ -62,7 +63,9 @@ def check_report(checked: batch.Checked) -> None:
         )
     if checked.ignored_columns:
         st.caption(
-            _("Ignored columns: {columns}.").format(columns=", ".join(checked.ignored_columns))
+            _("Ignored columns: {columns}.").format(
+                columns=", ".join(literal(c) for c in checked.ignored_columns)
+            )
         )
 
 

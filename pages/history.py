@@ -18,6 +18,7 @@ from clinic.users import Role
 from components import explanation_chart, history_charts, plots, tables
 from components.dates import moment_format, utc_range
 from components.guard import require
+from components.plain import literal
 
 PAGE_SIZE = 50
 # Counts successful reveals: the reveal form's widgets are keyed by it, so that a reveal leaves
@@ -196,14 +197,14 @@ elif pressed:
             clinic.engine, clinic.vault, user, record_id, purpose, reason, datetime.now(UTC)
         )
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(literal(exc))
     else:
         st.session_state[REVEAL_ATTEMPT] = attempt + 1  # the next run starts an empty form
         st.warning(
             _("Record {id}: **{name}**, national ID **{national_id}**").format(
                 id=record_id,
-                name=revealed.identity.full_name,
-                national_id=revealed.identity.national_id,
+                name=literal(revealed.identity.full_name),
+                national_id=literal(revealed.identity.national_id),
             ),
             icon=":material/visibility:",
         )

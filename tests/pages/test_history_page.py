@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from clinic import audit, config, db, runtime, users
 from clinic.predictions import predict_and_store
+from components.plain import unescape
 from tests.clinic.test_predictions import MEASUREMENTS
 from tests.pages.test_predict_page import signed_in_app
 
@@ -88,7 +89,8 @@ def test_supervisor_sees_masked_rows_and_reveals_one_with_a_reason(
 
     _field(at, "text_input", "Reason").input("Arrange follow-up CD4 test")
     _reveal(at)
-    assert "Zacarías Quiñónez" in at.warning[0].value and "9.876.543-2" in at.warning[0].value
+    shown = unescape(at.warning[0].value)  # typed text is shown literally, not as markdown
+    assert "Zacarías Quiñónez" in shown and "9.876.543-2" in shown
     assert not at.info  # the name on file is the same
     reveals = [e for e in _events() if e["action"] == "reveal"]
     assert len(reveals) == 1 and reveals[0]["target"] == str(record)

@@ -140,11 +140,6 @@ def test_the_users_page_names_an_added_user_as_typed(tmp_path, monkeypatch) -> N
     assert ATTACK in at.dataframe[0].value["name"].tolist()  # a table cell: plain text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="components/batch_view.py still writes 'Ignored columns' as markdown; its owner wraps "
-    "each column with components.plain.literal, then removes this mark",
-)
 def test_an_uploaded_files_extra_columns_show_as_typed(trained_store, tmp_path, monkeypatch):
     at = signed_in_app(tmp_path, monkeypatch).switch_page("pages/batch.py").run()
     lines = _csv([_row(0)]).decode().splitlines()
