@@ -28,7 +28,7 @@ test: install  ## the whole test suite (PostgreSQL and browser tests need TEST_D
 messages: install  ## extract the interface texts again and merge them into locales/*/messages.po
 	mkdir -p build
 	$(BIN)/pybabel extract --add-location=file --sort-by-file --project="Clinic risk dashboard" \
-		--omit-header -o build/messages.pot app.py pages components clinic model_store
+		--omit-header -o build/messages.pot app.py views components clinic model_store
 	$(BIN)/pybabel update -i build/messages.pot -d locales -D messages --no-wrap --ignore-obsolete
 
 lint: install

@@ -1,5 +1,7 @@
-"""Entry point: page settings, then either the sign-in steps or the pages the user's role may
-open. The navigation is always built, so the pages/ folder is never listed to a stranger."""
+"""The script every browser session runs: page settings, then either the sign-in steps or the
+pages the user's role may open. The screens live in views/, not Streamlit's special pages/
+folder, so Streamlit never lists them, or runs one from its URL, before this navigation is
+built: a stranger's first request after a restart sees the sign-in page and nothing else."""
 
 import streamlit as st
 

@@ -122,12 +122,12 @@ def figures(clinic: Clinic, repeat: int, command: str) -> list[Figure]:
         assert found is not None  # sampled from stored patients
         records.page(engine, supervisor, Filters(patient_id=found))
 
-    history = _rendered(clinic, supervisor, "pages/history.py")
-    history_all_time = _rendered(clinic, supervisor, "pages/history.py")
+    history = _rendered(clinic, supervisor, "views/history.py")
+    history_all_time = _rendered(clinic, supervisor, "views/history.py")
     dates = next(d for d in history_all_time.date_input if d.label == "Dates")
     dates.set_value((today.date() - timedelta(days=4 * 365), today.date())).run()
-    history_clinician = _rendered(clinic, clinician, "pages/history.py")
-    history_lookup = _rendered(clinic, supervisor, "pages/history.py")
+    history_clinician = _rendered(clinic, clinician, "views/history.py")
+    history_lookup = _rendered(clinic, supervisor, "views/history.py")
     box = next(t for t in history_lookup.text_input if t.label.startswith("Find a patient"))
     box.input(_sample_ids(clinic, 1)[0]).run()
 

@@ -1,1 +1,1 @@
-"""Reusable Streamlit pieces; the only layer (with pages/ and app.py) that imports streamlit."""
+"""Reusable Streamlit pieces; the only layer (with views/ and app.py) that imports streamlit."""

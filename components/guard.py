@@ -1,7 +1,8 @@
 """Every page's own first line: who is signed in, and may their role see this page?
 
-Pages call it themselves, besides the navigation: Streamlit can run a page script straight from
-its URL before any session has built the navigation, and this check must stop it there.
+Pages call it themselves, besides the navigation: if a screen is ever reached without it (a
+script run directly, a future change to the navigation, a page moved back into Streamlit's
+special pages/ folder, which Streamlit runs straight from its URL), this check still stops it.
 """
 
 from __future__ import annotations

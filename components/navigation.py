@@ -23,18 +23,18 @@ class PageSpec:
 
 PAGES: dict[str, PageSpec] = {  # in menu order; each role lands on its first page
     "predict": PageSpec(
-        "pages/predict.py", N_("New prediction"), ":material/monitor_heart:", CLINICAL
+        "views/predict.py", N_("New prediction"), ":material/monitor_heart:", CLINICAL
     ),
-    "batch": PageSpec("pages/batch.py", N_("Score a list"), ":material/upload_file:", CLINICAL),
-    "history": PageSpec("pages/history.py", N_("History"), ":material/history:", CLINICAL),
-    "users": PageSpec("pages/users.py", N_("Users"), ":material/group:", frozenset({Role.ADMIN})),
+    "batch": PageSpec("views/batch.py", N_("Score a list"), ":material/upload_file:", CLINICAL),
+    "history": PageSpec("views/history.py", N_("History"), ":material/history:", CLINICAL),
+    "users": PageSpec("views/users.py", N_("Users"), ":material/group:", frozenset({Role.ADMIN})),
     "models": PageSpec(
-        "pages/models.py", N_("Model versions"), ":material/account_tree:", frozenset({Role.ADMIN})
+        "views/models.py", N_("Model versions"), ":material/account_tree:", frozenset({Role.ADMIN})
     ),
     "monitoring": PageSpec(
-        "pages/monitoring.py", N_("Monitoring"), ":material/monitoring:", OVERSIGHT
+        "views/monitoring.py", N_("Monitoring"), ":material/monitoring:", OVERSIGHT
     ),
-    "audit": PageSpec("pages/audit.py", N_("Audit trail"), ":material/policy:", OVERSIGHT),
-    "model": PageSpec("pages/model_card.py", N_("Model card"), ":material/description:", EVERYONE),
-    "account": PageSpec("pages/account.py", N_("My account"), ":material/person:", EVERYONE),
+    "audit": PageSpec("views/audit.py", N_("Audit trail"), ":material/policy:", OVERSIGHT),
+    "model": PageSpec("views/model_card.py", N_("Model card"), ":material/description:", EVERYONE),
+    "account": PageSpec("views/account.py", N_("My account"), ":material/person:", EVERYONE),
 }

@@ -191,6 +191,9 @@ FORBIDDEN = {
 }
 
 
+PAGE_TITLES = ["New prediction", "Score a list", "Model versions", "Audit trail", "Monitoring"]
+
+
 @pytest.mark.parametrize("path", list(FORBIDDEN))
 def test_page_paths_show_nothing_to_a_stranger_even_first(page: Page, serve, path) -> None:
     """The very first request after the server starts, then again after the root was opened."""
@@ -199,8 +202,11 @@ def test_page_paths_show_nothing_to_a_stranger_even_first(page: Page, serve, pat
     for _ in range(2):
         page.goto(f"{server.url}/{path}")
         expect(page.get_by_text(re.compile("Please sign in|Sign in")).first).to_be_visible()
+        page.wait_for_timeout(500)
+        expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)  # no list of pages
         body = page.locator("body").inner_text()
         assert not [text for text in FORBIDDEN[path] if text in body]
+        assert not [title for title in PAGE_TITLES if title in body]
         page.goto(server.url)
         expect(page.get_by_role("button", name="Login")).to_be_visible()
 

@@ -11,7 +11,7 @@ from tests.pages.test_predict_page import signed_in_app
 
 def _verify_on_page(tmp_path, monkeypatch) -> AppTest:
     at = signed_in_app(tmp_path, monkeypatch, role="supervisor")
-    at.switch_page("pages/audit.py").run()
+    at.switch_page("views/audit.py").run()
     return at
 
 

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from clinic import i18n, users
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ("app.py", "pages", "components", "clinic", "model_store")
+SOURCES = ("app.py", "views", "components", "clinic", "model_store")
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ def test_admin_sees_a_weak_password_refused_with_the_reason(tmp_path, monkeypatc
 
 def test_supervisor_filters_the_audit_trail(tmp_path, monkeypatch) -> None:
     at = signed_in_app(tmp_path, monkeypatch, role="supervisor")
-    at.switch_page("pages/audit.py").run()
+    at.switch_page("views/audit.py").run()
     assert at.title[0].value == "Audit trail"
     assert at.dataframe[0].value["action"].tolist() == ["user.add"]
     at.multiselect[0].select("user.add").run()
@@ -64,6 +64,6 @@ def test_a_clinician_running_an_admin_page_sees_only_a_refusal(tmp_path, monkeyp
 def test_a_page_run_without_a_session_shows_nothing(tmp_path, monkeypatch, trained_store) -> None:
     monkeypatch.setenv("CLINIC_DATA_DIR", str(tmp_path))
     for page in ["users", "audit", "account", "predict", "history", "model_card"]:
-        at = AppTest.from_file(str(APP.parent / "pages" / f"{page}.py"), default_timeout=60).run()
+        at = AppTest.from_file(str(APP.parent / "views" / f"{page}.py"), default_timeout=60).run()
         assert "Please sign in" in at.warning[0].value
         assert not at.dataframe and not at.text_input and not at.number_input and not at.title

@@ -28,7 +28,7 @@ def _upload(at, data: bytes):
 @pytest.fixture
 def page(trained_store, tmp_path, monkeypatch):
     at = signed_in_app(tmp_path, monkeypatch)
-    return at.switch_page("pages/batch.py").run()
+    return at.switch_page("views/batch.py").run()
 
 
 def test_a_list_is_checked_stored_once_and_prioritised(page, tmp_path) -> None:

@@ -42,7 +42,7 @@ def _history(tmp_path, monkeypatch, champion, role: str) -> AppTest:
             national_id=national_id,
             measurements=MEASUREMENTS,
         )
-    at.switch_page("pages/history.py").run()
+    at.switch_page("views/history.py").run()
     return at
 
 

@@ -119,7 +119,7 @@ def test_a_display_name_shows_literally_in_the_sidebar(tmp_path, monkeypatch) ->
 
 def test_a_username_like_a_web_address_is_no_link_on_my_account(tmp_path, monkeypatch) -> None:
     at = _signed_in_as(tmp_path, monkeypatch, WEB_USERNAME, "Carla", "admin")
-    at = at.switch_page("pages/account.py").run()
+    at = at.switch_page("views/account.py").run()
     assert at.title[0].value == "My account"
     assert_literal(at, WEB_USERNAME)
 
@@ -141,7 +141,7 @@ def test_the_users_page_names_an_added_user_as_typed(tmp_path, monkeypatch) -> N
 
 
 def test_an_uploaded_files_extra_columns_show_as_typed(trained_store, tmp_path, monkeypatch):
-    at = signed_in_app(tmp_path, monkeypatch).switch_page("pages/batch.py").run()
+    at = signed_in_app(tmp_path, monkeypatch).switch_page("views/batch.py").run()
     lines = _csv([_row(0)]).decode().splitlines()
     column = "[x](http://evil.example)"
     data = f'{lines[0]},"{column}"\n{lines[1]},1\n'.encode()

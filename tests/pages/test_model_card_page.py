@@ -13,7 +13,7 @@ def test_every_role_reads_the_champions_card(
     tmp_path, monkeypatch, champion, trained_store, role
 ) -> None:
     at = signed_in_app(tmp_path, monkeypatch, role=role)
-    at.switch_page("pages/model_card.py").run()
+    at.switch_page("views/model_card.py").run()
     assert not at.exception and not at.error
     caption = " ".join(c.value for c in at.caption)
     assert f"version **{champion.version}** (champion)" in caption

@@ -32,7 +32,7 @@ def _rows(tmp_path) -> list:
 
 def test_admin_compares_versions_and_promotes_with_a_reason(tmp_path, monkeypatch, versions):
     at = signed_in_app(tmp_path, monkeypatch, role="admin")
-    at.switch_page("pages/models.py").run()
+    at.switch_page("views/models.py").run()
     table = at.dataframe[0].value
     assert table["version"].tolist() == ["2", "1"]
     assert table["aliases"].tolist() == ["", "champion"]
@@ -106,7 +106,7 @@ def test_model_card_compares_champion_and_challenger_on_live_traffic(
         _fill(at, {**MEASUREMENTS, "age": age})
         _predict(at)
     shadow.drain()
-    at.switch_page("pages/model_card.py").run()
+    at.switch_page("views/model_card.py").run()
     rows = _rows(tmp_path)
     table = at.dataframe[-1].value
     assert table["predictions scored by both"].tolist() == [2]

@@ -21,7 +21,7 @@ def _history(champion, *, shifted: bool) -> None:
 
 
 def _monitoring(tmp_path, monkeypatch, role: str = "supervisor") -> AppTest:
-    return signed_in_app(tmp_path, monkeypatch, role=role).switch_page("pages/monitoring.py")
+    return signed_in_app(tmp_path, monkeypatch, role=role).switch_page("views/monitoring.py")
 
 
 def test_shifted_inputs_are_flagged(trained_store, champion, tmp_path, monkeypatch) -> None:

@@ -51,9 +51,9 @@ def signed_in_app(tmp_path, monkeypatch, role: str = "clinician") -> AppTest:
 
 
 def run_directly(signed_in: AppTest, page: str) -> AppTest:
-    """`pages/<page>.py` run straight from its URL by the signed-in user of `signed_in`,
+    """`views/<page>.py` run straight from its URL by the signed-in user of `signed_in`,
     without the navigation (which would not list a page the role may not open)."""
-    direct = AppTest.from_file(str(APP.parent / "pages" / f"{page}.py"), default_timeout=60)
+    direct = AppTest.from_file(str(APP.parent / "views" / f"{page}.py"), default_timeout=60)
     direct.session_state["auth.token"] = signed_in.session_state["auth.token"]
     return direct.run()
 
@@ -147,7 +147,7 @@ def test_unreachable_registry_at_start_is_a_clear_message_not_a_crash(tmp_path, 
     assert not at.exception
     assert "unreachable" in at.warning[0].value and "MLFLOW_TRACKING_URI" in at.warning[0].value
     assert next(b for b in at.button if b.label == "Predict").disabled
-    at.switch_page("pages/account.py").run()  # the rest of the app works on
+    at.switch_page("views/account.py").run()  # the rest of the app works on
     assert not at.exception and at.title[0].value == "My account"
 
 
