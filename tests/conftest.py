@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+import model_store  # noqa: F401 - first: it switches MLflow's telemetry off before mlflow loads
+
 if TYPE_CHECKING:
     from model_store.registry import LoadedModel
 

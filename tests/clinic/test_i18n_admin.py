@@ -9,7 +9,10 @@ from clinic import keys, passwords
 
 def test_password_problems_read_as_before() -> None:
     assert passwords.password_problem("short") == "Password must be at least 12 characters long."
-    assert passwords.password_problem("x" * 129) == "Password must be at most 128 bytes long."
+    assert passwords.password_problem("x" * 73) == (
+        "Password must be at most 72 bytes long: 72 plain letters, digits or spaces; an accented "
+        "letter counts as two."
+    )
     assert passwords.password_problem("password1234") == (
         "That password is on a list of common passwords; choose another."
     )
