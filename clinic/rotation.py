@@ -7,10 +7,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Column, Connection, Engine, Row, delete, select, update
 
 from clinic import audit, db, patients, users
 from clinic.tables import patient_names, vault_keys
@@ -49,6 +51,28 @@ def drop_from_key_file(path: Path, retired: list[str]) -> None:
     _replace_key_file(path, dataclasses.replace(keyring, data_keys=kept))
 
 
+def _reencrypt_column(
+    connection: Connection,
+    vault: Vault,
+    column: Column,
+    rows: list[Row],
+    context: Callable[[Any], str],
+) -> int:
+    """Rewrite under the active key each (id, ciphertext) row of `column` that is not; the
+    associated data of a row is `context(id)`. How many were rewritten."""
+    rewritten = 0
+    for row_id, blob in rows:
+        if key_id(blob) != vault.active_kid:
+            plain = vault.decrypt(blob, context(row_id))
+            connection.execute(
+                update(column.table)
+                .where(column.table.c.id == row_id)
+                .values({column.name: vault.encrypt(plain, context(row_id))})
+            )
+            rewritten += 1
+    return rewritten
+
+
 def reencrypt(engine: Engine, vault: Vault, actor: str, now: datetime) -> tuple[int, list[str]]:
     """(ciphertexts rewritten, key ids retired): everything ends up under the active key."""
     rewritten = 0
@@ -73,31 +97,17 @@ def reencrypt(engine: Engine, vault: Vault, actor: str, now: datetime) -> tuple[
                     update(patients_table).where(patients_table.c.id == row.id).values(**values)
                 )
         versions = connection.execute(select(patient_names.c.id, patient_names.c.full_name_enc))
-        for row in versions.all():
-            if key_id(row.full_name_enc) != vault.active_kid:
-                context = patients.name_context(row.id)
-                plain = vault.decrypt(row.full_name_enc, context)
-                connection.execute(
-                    update(patient_names)
-                    .where(patient_names.c.id == row.id)
-                    .values(full_name_enc=vault.encrypt(plain, context))
-                )
-                rewritten += 1
+        rewritten += _reencrypt_column(
+            connection, vault, patient_names.c.full_name_enc, versions.all(), patients.name_context
+        )
         secrets = connection.execute(
             select(users_table.c.id, users_table.c.totp_secret_enc).where(
                 users_table.c.totp_secret_enc.is_not(None)
             )
         )
-        for row in secrets.all():
-            if key_id(row.totp_secret_enc) != vault.active_kid:
-                context = users.totp_context(row.id)
-                plain = vault.decrypt(row.totp_secret_enc, context)
-                connection.execute(
-                    update(users_table)
-                    .where(users_table.c.id == row.id)
-                    .values(totp_secret_enc=vault.encrypt(plain, context))
-                )
-                rewritten += 1
+        rewritten += _reencrypt_column(
+            connection, vault, users_table.c.totp_secret_enc, secrets.all(), users.totp_context
+        )
         retired = list(
             connection.execute(
                 select(vault_keys.c.kid)

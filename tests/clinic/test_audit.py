@@ -56,29 +56,16 @@ def attacker(clinic: Clinic) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _content(row: Mapping[str, Any]) -> str:
-    """What the chain hashes of a row, as an attacker reads it from the code."""
-    content = {
-        "id": row["id"],
-        "at": row["at"].isoformat(timespec="microseconds"),
-        "actor": row["actor"],
-        "action": row["action"],
-        "target": row["target"],
-        "details": row["details"],
-    }
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-
-
 def sha256_digest(prev_hash: str, row: Mapping[str, Any]) -> str:
     """The chain's old algorithm (plain SHA-256), as the code computed it before issue 14."""
-    return hashlib.sha256(f"{prev_hash}|{_content(row)}".encode()).hexdigest()
+    return hashlib.sha256(f"{prev_hash}|{audit._canonical(row)}".encode()).hexdigest()
 
 
 def _hmac_digest(key: bytes) -> Callable[[str, Mapping[str, Any]], str]:
     """The new algorithm under a key the attacker made up."""
 
     def digest(prev_hash: str, row: Mapping[str, Any]) -> str:
-        message = f"{prev_hash}|{_content(row)}".encode()
+        message = f"{prev_hash}|{audit._canonical(row)}".encode()
         return hmac.new(key, message, hashlib.sha256).hexdigest()
 
     return digest

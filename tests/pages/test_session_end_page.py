@@ -31,13 +31,18 @@ def _sign_in_again(tmp_path, at: AppTest, username: str = "carla") -> None:
     engine.dispose()
 
 
-def test_predict_after_the_session_ended_keeps_the_values_not_the_identity(
-    trained_store, tmp_path, monkeypatch
-) -> None:
+def _predict_after_the_end(tmp_path, monkeypatch) -> AppTest:
+    """Carla fills the form, her session ends (idle), then she presses Predict."""
     at = signed_in_app(tmp_path, monkeypatch)
     _fill(at, MEASUREMENTS)
     _end_the_session(tmp_path, at)
-    _predict(at)
+    return _predict(at)
+
+
+def test_predict_after_the_session_ended_keeps_the_values_not_the_identity(
+    trained_store, tmp_path, monkeypatch
+) -> None:
+    at = _predict_after_the_end(tmp_path, monkeypatch)
     assert "Your session has ended" in at.info[0].value
     assert not at.metric
     assert [b.label for b in at.button if b.label == "Predict"] == []
@@ -56,10 +61,7 @@ def test_predict_after_the_session_ended_keeps_the_values_not_the_identity(
 def test_a_draft_is_not_shown_to_someone_else_in_the_same_tab(
     trained_store, tmp_path, monkeypatch
 ) -> None:
-    at = signed_in_app(tmp_path, monkeypatch)
-    _fill(at, MEASUREMENTS)
-    _end_the_session(tmp_path, at)
-    _predict(at)
+    at = _predict_after_the_end(tmp_path, monkeypatch)
     engine = runtime.start(config.load()).engine  # binds the audit key users.add records with
     with db.writing(engine) as connection:
         clinic_users.add(
