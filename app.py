@@ -20,6 +20,7 @@ state = auth.signed_in(clinic)
 if state is None:
     if ended := auth.session_ended():
         patient_form.keep_draft(ended.id)
+        auth.forget_tab(keep=(patient_form.DRAFT,))
     sign_in = st.Page(lambda: auth.sign_in_page(clinic), title=_("Sign in"), url_path="sign-in")
     st.navigation([sign_in], position="hidden").run()
     warm_up_model()
@@ -35,7 +36,7 @@ else:
             icon=":material/database_off:",
         )
     else:
-        auth.remember_browser(clinic)
+        auth.remember_browser()
         auth.expiry_watch(clinic, state)
     with st.sidebar:
         st.text(user.display_name)

@@ -29,7 +29,12 @@ def hash_password(password: str) -> str:
 
 
 def check_password(password: str, hashed: str) -> bool:
-    return bcrypt.checkpw(password.encode(), hashed.encode())
+    """False for a password bcrypt cannot take (over 72 bytes: bcrypt 5 refuses it): no
+    password that long was ever accepted, so it cannot be right."""
+    typed = password.encode()
+    if len(typed) > MAX_BYTES:
+        return False
+    return bcrypt.checkpw(typed, hashed.encode())
 
 
 def password_problem(password: str, *context: str) -> str | None:

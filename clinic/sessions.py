@@ -40,18 +40,23 @@ def _hash(token: str) -> str:
 
 def start(engine: Engine, user_id: int, mfa_verified: bool, now: datetime) -> str:
     """A new session; the returned token goes to the browser and nowhere else."""
-    token = secrets.token_urlsafe(32)
     with db.writing(engine) as connection:
-        connection.execute(
-            insert(sessions),
-            {
-                "token_hash": _hash(token),
-                "user_id": user_id,
-                "mfa_verified": mfa_verified,
-                "created_at": now,
-                "last_seen_at": now,
-            },
-        )
+        return open_in(connection, user_id, mfa_verified, now)
+
+
+def open_in(connection: Connection, user_id: int, mfa_verified: bool, now: datetime) -> str:
+    """`start`, inside the caller's transaction (the one that checked the account may)."""
+    token = secrets.token_urlsafe(32)
+    connection.execute(
+        insert(sessions),
+        {
+            "token_hash": _hash(token),
+            "user_id": user_id,
+            "mfa_verified": mfa_verified,
+            "created_at": now,
+            "last_seen_at": now,
+        },
+    )
     return token
 
 

@@ -226,6 +226,22 @@ def unknown_sign_in(engine: Engine, now: datetime) -> None:
         )
 
 
+def password_accepted(engine: Engine, user: User, now: datetime) -> str | None:
+    """After the password checked out: a new half-signed-in session's token, or None if the
+    account became locked or disabled meanwhile (then it counts as one more failure).
+
+    Decided under the account's row lock, after the bcrypt check: attempts checked in parallel
+    from many browsers settle one by one, and once the fifth failure has locked the account a
+    right password settles as a refusal, so parallel guesses buy no more than five."""
+    with db.writing(engine) as connection:
+        try:
+            _may_try(connection, user, now)
+        except Barred:
+            _count_failure(connection, user, "password", now)
+            return None
+        return sessions.open_in(connection, user.id, False, now)
+
+
 def record_failure(engine: Engine, user: User, stage: str, now: datetime) -> bool:
     """Count a failed password or code; the fifth in a row locks the account. True if locked."""
     with db.writing(engine) as connection:
@@ -330,9 +346,10 @@ def confirm_enrolment(
         if step is None:
             _count_failure(connection, user, "enrolment", now)
             return None
-        connection.execute(
+        enrolled = connection.execute(
             update(users)
             .where(users.c.id == user.id)
+            .where(users.c.totp_enrolled_at.is_(None))  # a stale tab cannot replace an enrolment
             .values(
                 totp_secret_enc=vault.encrypt(secret, totp_context(user.id)),
                 totp_enrolled_at=now,
@@ -340,7 +357,9 @@ def confirm_enrolment(
                 failed_attempts=0,
                 updated_at=now,
             )
-        )
+        ).rowcount
+        if not enrolled:
+            return None
         codes = _new_recovery_codes(connection, user.id)
         audit.record(connection, user.username, "mfa.enrol", target=user.id, at=now)
         if token is not None:
@@ -422,15 +441,21 @@ WRONG_PASSWORD = N_("The current password is not correct.")
 
 def _reauthenticate(engine: Engine, user: User, password: str, now: datetime) -> None:
     """Ask a signed-in user for their password again before a change that would let a stolen
-    session keep the account. Each wrong answer counts towards the lockout, and the lock then
-    ends every session of the account, this one included."""
+    session keep the account. Settled like a sign-in (`password_accepted`): under the row lock,
+    refused while locked, each wrong answer counted; the lock then ends every session of the
+    account, this one included."""
     with engine.connect() as connection:
         hashed = connection.execute(
             select(users.c.password_hash).where(users.c.id == user.id)
         ).scalar_one()
-    if check_password(password, hashed):
-        return
+    right = check_password(password, hashed)
     with db.writing(engine) as connection:
+        try:
+            _may_try(connection, user, now)
+        except Barred:
+            right = False
+        if right:
+            return
         if _count_failure(connection, user, "reauthentication", now):
             sessions.end_all(connection, user.id, "lockout", now)
     raise AccountError(_(WRONG_PASSWORD))

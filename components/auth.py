@@ -100,18 +100,35 @@ def signed_in(clinic: Clinic) -> Current | None:
         state
         and state.verified
         and not state.user.must_change_password
-        and NEW_CODES not in st.session_state
+        and _pending_codes(state.user) is None
     ):
         return state
     return None
 
 
+def _pending_codes(user: User) -> list[str] | None:
+    """Recovery codes made at this user's enrolment and not yet acknowledged; codes left in the
+    tab for anyone else are dropped unseen."""
+    owner, codes = st.session_state.get(NEW_CODES, (None, None))
+    if owner is not None and owner != user.id:
+        st.session_state.pop(NEW_CODES, None)
+    return codes if owner == user.id else None
+
+
 def log_out(clinic: Clinic) -> None:
     if token := st.session_state.get(TOKEN):
         sessions.end(clinic.engine, token, "logout", _now())
-    for key in (TOKEN, ENROL_SECRET, NEW_CODES, LAST_CHECK, COOKIE_SET):
-        st.session_state.pop(key, None)
+    forget_tab()
     st.session_state[NOTICE] = SIGNED_OUT
+
+
+def forget_tab(keep: tuple[str, ...] = ()) -> None:
+    """Drop everything this browser tab's session holds for the user who was signed in
+    (results, lists, recovery codes, typed values), so that whoever signs in next in this tab
+    starts clean. Only the language, the sign-in notice and the keys in `keep` stay."""
+    kept = {language.CHOSEN, NOTICE, *keep}
+    for key in [k for k in st.session_state if k not in kept]:
+        del st.session_state[key]
 
 
 def session_ended() -> User | None:
@@ -123,6 +140,7 @@ def session_ended() -> User | None:
     last = st.session_state.pop(LAST_CHECK, None)
     if last is None or not last.verified:
         return None
+    st.session_state.pop(NEW_CODES, None)  # never shown to whoever signs in next
     st.session_state[NOTICE] = SESSION_ENDED
     return last.user
 
@@ -153,7 +171,7 @@ def expiry_watch(clinic: Clinic, state: Current) -> None:
     watch()
 
 
-def remember_browser(clinic: Clinic) -> None:
+def remember_browser() -> None:
     """Give this browser the session's cookie (from app.py, after both factors), so that a
     refresh resumes the session. The page posts a one-time code and the server's answer sets
     the cookie, HttpOnly and (over TLS) Secure: no script, ours or injected, can read it.
@@ -162,8 +180,7 @@ def remember_browser(clinic: Clinic) -> None:
     token = st.session_state.get(TOKEN)
     if not token or token in (st.context.cookies.get(COOKIE), st.session_state.get(COOKIE_SET)):
         return
-    max_age = int(clinic.config.session_limits.absolute.total_seconds())
-    code = http.offer(token, max_age)
+    code = http.offer(token)
     st.session_state[COOKIE_SET] = token
     request = {"method": "POST", "body": code, "credentials": "same-origin"}
     st.html(
@@ -180,7 +197,8 @@ def sign_in_page(clinic: Clinic) -> None:
         language.picker(clinic, None)
     state = current(clinic)
     if state and state.verified:
-        if codes := st.session_state.get(NEW_CODES):
+        expiry_watch(clinic, state)  # these screens clear themselves at the end too
+        if codes := _pending_codes(state.user):
             _show_recovery_codes(codes)
         else:
             _forced_password_change(clinic, state)
@@ -221,8 +239,10 @@ def _password_step(clinic: Clinic) -> None:
         with clinic.engine.connect() as connection:
             user = users.by_username(connection, st.session_state["username"])
         st.session_state["authentication_status"] = None
-        st.session_state[TOKEN] = sessions.start(clinic.engine, user.id, False, now)
-        st.rerun()
+        if token := users.password_accepted(clinic.engine, user, now):
+            st.session_state[TOKEN] = token
+            st.rerun()
+        st.error(_(SIGN_IN_FAILED), icon=":material/lock:")
     elif status is False:
         tried = [
             u for u, entry in credentials["usernames"].items() if entry["failed_login_attempts"]
@@ -273,7 +293,7 @@ def _second_factor(clinic: Clinic, state: Current) -> None:
             )
             if codes:
                 st.session_state.pop(ENROL_SECRET, None)
-                st.session_state[NEW_CODES] = codes
+                st.session_state[NEW_CODES] = (user.id, codes)
                 st.rerun()
             _code_refused(clinic, user, now)
     elif (code := _code_form("verify")) is not None:

@@ -56,7 +56,6 @@ SECURITY_HEADERS = {
 @dataclass(frozen=True)
 class _Offer:
     token: str
-    max_age: int
     expires: float
 
 
@@ -64,14 +63,14 @@ _offers: dict[str, _Offer] = {}
 _lock = threading.Lock()
 
 
-def offer(token: str, max_age: int) -> str:
+def offer(token: str) -> str:
     """A one-time code the page exchanges for the session cookie (called by the script)."""
     code = secrets.token_urlsafe(32)
     now = time.monotonic()
     with _lock:
         for stale in [c for c, o in _offers.items() if o.expires < now]:
             del _offers[stale]
-        _offers[code] = _Offer(token, max_age, now + HANDOFF_SECONDS)
+        _offers[code] = _Offer(token, now + HANDOFF_SECONDS)
     return code
 
 
@@ -81,9 +80,10 @@ def _take(code: str) -> _Offer | None:
     return found if found is not None and found.expires >= time.monotonic() else None
 
 
-def session_cookie(token: str, max_age: int, secure: bool) -> str:
-    """The Set-Cookie value: HttpOnly always, Secure whenever the page came over TLS."""
-    parts = [f"{COOKIE}={token}", "Path=/", f"Max-Age={max_age}", "HttpOnly", "SameSite=Strict"]
+def session_cookie(token: str, secure: bool) -> str:
+    """The Set-Cookie value: HttpOnly always, Secure whenever the page came over TLS; no
+    Max-Age, so closing the browser forgets it (the server's limits end the session anyway)."""
+    parts = [f"{COOKIE}={token}", "Path=/", "HttpOnly", "SameSite=Strict"]
     if secure:
         parts.append("Secure")
     return "; ".join(parts)
@@ -91,17 +91,14 @@ def session_cookie(token: str, max_age: int, secure: bool) -> str:
 
 async def handoff(request: Request) -> Response:
     """POST the one-time code as the body; 204 with the cookie, or 403."""
-    origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
-        return Response(status_code=403)
+    if request.headers.get("origin") != f"{request.url.scheme}://{request.url.netloc}":
+        return Response(status_code=403)  # browsers send Origin with every POST
     code = (await request.body())[:128].decode("ascii", "replace").strip()
     found = _take(code)
     if found is None:
         return Response(status_code=403)
     response = Response(status_code=204, headers={"cache-control": "no-store"})
-    response.headers["set-cookie"] = session_cookie(
-        found.token, found.max_age, request.url.scheme == "https"
-    )
+    response.headers["set-cookie"] = session_cookie(found.token, request.url.scheme == "https")
     return response
 
 

@@ -377,3 +377,48 @@ def test_time_left_is_read_without_counting_as_activity(clinic) -> None:
         ) == timedelta(minutes=15 - minutes)
     assert sessions.time_left(clinic.engine, token, NOW + timedelta(minutes=16), limits) is None
     assert sessions.resume(clinic.engine, token, NOW + timedelta(minutes=16), limits) is None
+
+
+def test_a_right_password_settled_after_the_lock_is_refused(clinic) -> None:
+    """Parallel guesses are checked against the hash at once but settle one by one: once the
+    fifth failure has locked the account, a right password that settles later is refused."""
+    user = _add(clinic)
+    assert users.password_accepted(clinic.engine, user, NOW) is not None
+    for _ in range(5):
+        users.record_failure(clinic.engine, user, "password", NOW)
+    assert users.password_accepted(clinic.engine, user, NOW) is None
+    assert _actions(clinic).count("signin.failure") == 6
+
+
+def test_the_password_asked_again_is_refused_while_locked(clinic) -> None:
+    user = _add(clinic)
+    _enrol(clinic, user)
+    for _ in range(5):
+        users.record_failure(clinic.engine, user, "code", NOW)
+    with pytest.raises(users.AccountError, match="current password is not correct"):
+        users.regenerate_recovery_codes(clinic.engine, user, PASSWORD, NOW)
+
+
+def test_a_current_password_too_long_for_bcrypt_is_just_wrong(clinic) -> None:
+    user = _add(clinic)
+    with pytest.raises(users.AccountError, match="current password is not correct"):
+        users.change_password(
+            clinic.engine, user, "x" * 100, "a much better passphrase 77", NOW, None
+        )
+
+
+def test_a_stale_enrolment_tab_cannot_replace_the_authenticator(clinic) -> None:
+    user = _add(clinic)
+    first, _ = _enrol(clinic, user)
+    stale = totp.new_secret()
+    at = NOW + timedelta(minutes=1)
+    assert (
+        users.confirm_enrolment(
+            clinic.engine, clinic.vault, user, stale, pyotp.TOTP(stale).at(at), at
+        )
+        is None
+    )
+    later = NOW + timedelta(minutes=3)
+    assert users.verify_second_factor(
+        clinic.engine, clinic.vault, user, pyotp.TOTP(first).at(later), later
+    )

@@ -62,9 +62,17 @@ def test_a_draft_is_not_shown_to_someone_else_in_the_same_tab(
     trained_store, tmp_path, monkeypatch
 ) -> None:
     at = _predict_after_the_end(tmp_path, monkeypatch)
-    engine = runtime.start(config.load()).engine  # binds the audit key users.add records with
+    _add_dario()
+    _sign_in_again(tmp_path, at, "dario")
+    at.run()
+    assert not [i for i in at.info if "clinical values you typed" in i.value]
+    assert at.number_input(key="patient_form.cd40").value is None
+
+
+def _add_dario() -> int:
+    engine = runtime.start(config.load()).engine
     with db.writing(engine) as connection:
-        clinic_users.add(
+        dario = clinic_users.add(
             connection,
             "test",
             "dario",
@@ -75,7 +83,33 @@ def test_a_draft_is_not_shown_to_someone_else_in_the_same_tab(
             now=datetime.now(UTC),
         )
     engine.dispose()
+    return dario.id
+
+
+def test_after_a_log_out_the_next_user_in_the_tab_sees_nothing_of_the_last(
+    trained_store, tmp_path, monkeypatch
+) -> None:
+    at = signed_in_app(tmp_path, monkeypatch)
+    _fill(at, MEASUREMENTS)
+    _predict(at)
+    assert at.metric  # Carla's result, with her patient's masked identity
+    next(b for b in at.sidebar.button if b.label == "Log out").click()
+    at.run()
+    assert "You are signed out." in at.info[0].value
+    _add_dario()
     _sign_in_again(tmp_path, at, "dario")
     at.run()
-    assert not [i for i in at.info if "clinical values you typed" in i.value]
+    assert at.title[0].value == "New prediction"
+    assert not at.metric
     assert at.number_input(key="patient_form.cd40").value is None
+
+
+def test_recovery_codes_left_in_a_tab_are_never_shown_to_another_user(
+    trained_store, tmp_path, monkeypatch
+) -> None:
+    at = signed_in_app(tmp_path, monkeypatch)
+    at.session_state["auth.recovery_codes"] = (-1, ["ALBA1-CODES", "ALBA2-CODES"])
+    at.run()
+    shown = " ".join(c.value for c in at.code)
+    assert "ALBA1-CODES" not in shown
+    assert at.title[0].value == "New prediction"
