@@ -68,6 +68,46 @@ def _audit_verify(_: argparse.Namespace) -> int:
     return 0
 
 
+def _audit_anchor(_: argparse.Namespace) -> int:
+    """Anchor a trail that has events but no anchor (after a restore, a lost data dir or a
+    missing audit-head.json), once checked: verifies the chain under the key, anchors its head,
+    prints the head to compare with the log collector or a backup; audited as audit.anchored."""
+    clinic = runtime.start(config.load())
+    try:
+        head = audit.anchor(clinic.engine, CONSOLE)
+    except audit.Refused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if head is None:
+        print("The audit trail is empty: its first event creates the anchor.")
+        return 0
+    print(
+        f"{head.id} events verified under the audit key; anchored at event {head.id}, hash "
+        f"{head.hash} (then moved on to the audit.anchored event).\n"
+        "Compare that id and hash with the newest `audit head` line your log collector received "
+        "or with a backup: if they differ, events were deleted or replaced before this anchor."
+    )
+    return 0
+
+
+def _audit_upgrade(_: argparse.Namespace) -> int:
+    """Once only: re-seal a trail written before the chain was keyed (plain SHA-256) under the
+    audit key, anchor it and record audit.keyed; refused if it does not verify or is keyed."""
+    clinic = runtime.start(config.load())
+    try:
+        resealed, old = audit.upgrade(clinic.engine, CONSOLE)
+    except audit.Refused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{resealed} events re-sealed under the audit key and anchored (event audit.keyed).\n"
+        f"The unkeyed trail ended at event {old.id}, hash {old.hash}: compare it with a backup "
+        "from before the upgrade. A log collector that ever received an `audit head` line for "
+        "this trail means it was keyed already and was recomputed: restore a backup instead."
+    )
+    return 0
+
+
 def _read_password() -> str:
     if sys.stdin.isatty():
         return getpass.getpass("Temporary password: ")
@@ -234,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
         dest="audit_command", required=True
     )
     audit_commands.add_parser("verify", help=_audit_verify.__doc__).set_defaults(run=_audit_verify)
+    audit_commands.add_parser("anchor", help=_audit_anchor.__doc__).set_defaults(run=_audit_anchor)
+    audit_commands.add_parser("upgrade", help=_audit_upgrade.__doc__).set_defaults(
+        run=_audit_upgrade
+    )
     commands.add_parser("setup-code", help=_setup_code.__doc__).set_defaults(run=_setup_code)
     scoring = commands.add_parser("batch", help=_batch.__doc__)
     scoring.add_argument("file", type=Path, help="a CSV in the template's format")

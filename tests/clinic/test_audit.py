@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -93,6 +94,76 @@ def rewrite(
 
 def _anchor(clinic: Clinic) -> dict[str, Any]:
     return json.loads((clinic.config.data_dir / audit.ANCHOR_FILE).read_text())
+
+
+def _hash_of(clinic: Clinic, id: int) -> str:
+    with clinic.engine.connect() as connection:
+        return connection.execute(
+            select(audit_events.c.hash).where(audit_events.c.id == id)
+        ).scalar_one()
+
+
+def _newest(clinic: Clinic) -> Mapping[str, Any]:
+    with clinic.engine.connect() as connection:
+        query = select(audit_events).order_by(audit_events.c.id.desc()).limit(1)
+        return connection.execute(query).mappings().one()
+
+
+def test_a_fresh_install_anchors_itself_at_its_first_event(config) -> None:
+    clinic = runtime.start(config)
+    path = config.data_dir / audit.ANCHOR_FILE
+    assert not path.exists() and audit.verify(clinic.engine) == (0, None)
+    record_events(clinic, EVENTS[:1])
+    assert _anchor(clinic) == {**_anchor(clinic), "id": 1, "hash": _hash_of(clinic, 1)}
+    assert audit.verify(clinic.engine) == (1, None)
+    clinic.engine.dispose()
+
+
+def test_deleting_the_newest_events_and_the_anchor_is_not_re_anchored(
+    clinic, attacker, config, caplog
+) -> None:
+    """Issue 14, second review: delete the newest events, remove the anchor, and let the app
+    restart and record an event. The anchor used to start again at the new head, and verify said
+    intact; now the trail stays unanchored until an operator runs `audit anchor`."""
+    with attacker.begin() as connection:
+        connection.execute(text("DELETE FROM audit_events WHERE id > :n"), {"n": N - 3})
+    (config.data_dir / audit.ANCHOR_FILE).unlink()
+    clinic.engine.dispose()
+    restarted = runtime.start(config)
+    with caplog.at_level(logging.WARNING, logger="clinic.audit"):
+        record_events(restarted, EVENTS[:2], first=800)
+    assert caplog.text.count("audit event recorded without an anchor") == 1
+    assert "python -m clinic audit anchor" in caplog.text
+    assert not (config.data_dir / audit.ANCHOR_FILE).exists()
+    checked, broken = audit.verify(restarted.engine)
+    assert (checked, broken.id, broken.why) == (N - 1, 0, audit.ANCHOR_MISSING)
+    head = audit.anchor(restarted.engine, "console")
+    assert head == audit.Head(N - 1, _hash_of(restarted, N - 1))
+    anchored = _newest(restarted)
+    assert (anchored["id"], anchored["actor"], anchored["action"], anchored["details"]) == (
+        N,
+        "console",
+        "audit.anchored",
+        {"id": N - 1},
+    )
+    assert _anchor(restarted)["id"] == N  # moved on to the audit.anchored event
+    assert audit.verify(restarted.engine) == (N, None)
+    restarted.engine.dispose()
+
+
+def test_anchor_refuses_a_chain_that_does_not_verify(clinic, attacker, config) -> None:
+    path = config.data_dir / audit.ANCHOR_FILE
+    with pytest.raises(audit.Refused, match="exists"):
+        audit.anchor(clinic.engine, "console")
+    path.unlink()
+    with attacker.begin() as connection:
+        connection.execute(
+            update(audit_events).where(audit_events.c.id == 3).values(actor="someone.else")
+        )
+    with pytest.raises(audit.Refused, match="row 3: its content was changed"):
+        audit.anchor(clinic.engine, "console")
+    assert not path.exists()
+    assert audit.verify(clinic.engine)[1] == audit.BrokenLink.of(3, audit.CHANGED)
 
 
 def test_clean_chain_verifies_and_is_anchored(clinic) -> None:
@@ -216,8 +287,13 @@ def test_a_missing_or_forged_anchor_is_named(clinic) -> None:
     path.unlink()
     checked, broken = audit.verify(clinic.engine)
     assert (checked, broken.id, broken.why) == (N, 0, audit.ANCHOR_MISSING)
-    record_events(clinic, EVENTS[:1], first=300)  # the next event starts a new anchor
-    assert audit.verify(clinic.engine) == (N + 1, None)
+    record_events(clinic, EVENTS[:1], first=300)  # recorded, but no anchor starts by itself
+    assert not path.exists()
+    checked, broken = audit.verify(clinic.engine)
+    assert (checked, broken.why) == (N + 1, audit.ANCHOR_MISSING)
+    assert "`python -m clinic audit anchor`" in broken.reason
+    assert audit.anchor(clinic.engine, "console") == audit.Head(N + 1, _hash_of(clinic, N + 1))
+    assert audit.verify(clinic.engine) == (N + 2, None)
 
 
 def test_a_forged_anchor_is_never_replaced(clinic) -> None:
@@ -260,8 +336,9 @@ def test_two_processes_on_one_database_and_one_data_dir(clinic, config) -> None:
 
 
 def test_a_replica_with_its_own_data_dir_keeps_its_own_anchor(clinic, config, tmp_path) -> None:
-    """Each replica's anchor witnesses the prefix it saw; a deletion shows on every one whose
-    anchor it reaches."""
+    """A replica on a new data dir anchors only once an operator has checked the trail there;
+    then each replica's anchor witnesses the prefix it saw, and a deletion shows on every one
+    whose anchor it reaches."""
     import dataclasses
 
     keys = json.loads(config.key_file.read_text())
@@ -276,15 +353,17 @@ def test_a_replica_with_its_own_data_dir_keeps_its_own_anchor(clinic, config, tm
         )
     )
     assert audit.verify(replica.engine)[1].why == audit.ANCHOR_MISSING
-    record_events(replica, EVENTS[:2], first=600)
-    assert audit.verify(replica.engine) == (N + 2, None)
-    assert audit.verify(clinic.engine) == (N + 2, None)
+    record_events(replica, EVENTS[:2], first=600)  # a trail with events: no anchor by itself
+    assert audit.verify(replica.engine)[1].why == audit.ANCHOR_MISSING
+    assert audit.anchor(replica.engine, "console") == audit.Head(N + 2, _hash_of(clinic, N + 2))
+    assert audit.verify(replica.engine) == (N + 3, None)  # with its audit.anchored event
+    assert audit.verify(clinic.engine) == (N + 3, None)
     with clinic.engine.begin() as connection:
-        connection.execute(delete(audit_events).where(audit_events.c.id > N + 1))
+        connection.execute(delete(audit_events).where(audit_events.c.id > N + 2))
     assert audit.verify(replica.engine)[1] == audit.BrokenLink.of(
-        N + 2, audit.DELETED_AT_END, last=N + 2
+        N + 3, audit.DELETED_AT_END, last=N + 3
     )
-    assert audit.verify(clinic.engine) == (N + 1, None)  # its anchor is older: still a witness
+    assert audit.verify(clinic.engine) == (N + 2, None)  # its anchor is older: still a witness
     replica.engine.dispose()
 
 

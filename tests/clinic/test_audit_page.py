@@ -39,3 +39,4 @@ def test_the_page_names_a_missing_anchor(tmp_path, monkeypatch) -> None:
     (tmp_path / audit.ANCHOR_FILE).unlink()
     shown = _click_verify(at).error[0].value
     assert shown.startswith("The chain could not be verified to its end: there is no audit anchor")
+    assert "create one with `python -m clinic audit anchor`" in shown
