@@ -15,6 +15,7 @@ language.apply(default_language)
 st.set_page_config(page_title=_("HIV/AIDS risk · clinic dashboard"), page_icon="🩺", layout="wide")
 
 clinic = clinic_or_stop()
+auth.begin_run()
 state = auth.signed_in(clinic)
 
 if state is None:

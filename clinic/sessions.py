@@ -87,8 +87,11 @@ def time_left(engine: Engine, token: str, now: datetime, limits: Limits) -> time
     return left if left > timedelta(0) else None
 
 
-def resume(engine: Engine, token: str, now: datetime, limits: Limits) -> Session | None:
-    """The live session for `token`, or None (unknown, ended, idle too long or too old)."""
+def resume(
+    engine: Engine, token: str, now: datetime, limits: Limits, touch: bool = True
+) -> Session | None:
+    """The live session for `token`, or None (unknown, ended, idle too long or too old).
+    Counts as activity unless `touch` is False (a run the page asked for by itself)."""
     token_hash = _hash(token)
     with engine.connect() as connection:
         row = connection.execute(
@@ -103,7 +106,7 @@ def resume(engine: Engine, token: str, now: datetime, limits: Limits) -> Session
         if now - row.created_at > limits.absolute
         else None
     )
-    if expired or now - row.last_seen_at > min(TOUCH_EVERY, limits.idle / 10):
+    if expired or (touch and now - row.last_seen_at > min(TOUCH_EVERY, limits.idle / 10)):
         with db.writing(engine) as connection:
             values = {"ended_at": now, "end_reason": expired} if expired else {"last_seen_at": now}
             connection.execute(

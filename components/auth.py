@@ -12,6 +12,7 @@ import dataclasses
 import io
 import json
 import secrets
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -44,6 +45,20 @@ SESSION_ENDED = N_(
     "in again to go on."
 )
 WARN_BEFORE = timedelta(minutes=1)
+POLL_EVERY = timedelta(seconds=5)
+"""How often the expiry watch asks, once the warning is due."""
+QUIET_RUN = "auth.quiet_run"
+"""Set by the expiry watch for the whole run it asks for: that run is not activity."""
+_quiet_run: ContextVar[bool] = ContextVar("quiet_run", default=False)
+"""This script run's answer, read once by `begin_run` (the run may check the session twice:
+app.py, then the page's guard)."""
+
+
+def begin_run() -> None:
+    """At the top of every run (app.py): is this a run the expiry watch asked for?"""
+    _quiet_run.set(bool(st.session_state.pop(QUIET_RUN, False)))
+
+
 ADMIN_CREATED = N_("Administrator created. Sign in, then set up two-step verification.")
 
 
@@ -67,7 +82,13 @@ def current(clinic: Clinic) -> Current | None:
     if not isinstance(token, str) or not token:
         return None
     try:
-        session = sessions.resume(clinic.engine, token, _now(), clinic.config.session_limits)
+        session = sessions.resume(
+            clinic.engine,
+            token,
+            _now(),
+            clinic.config.session_limits,
+            touch=not _quiet_run.get(),
+        )
         if session is None:
             st.session_state.pop(TOKEN, None)
             return None
@@ -146,29 +167,52 @@ def session_ended() -> User | None:
 
 
 def expiry_watch(clinic: Clinic, state: Current) -> None:
-    """Clear the screen when the session ends, even if nobody touches the page: a fragment asks
-    the database every few seconds (without counting as activity) and reruns the whole app when
-    the session is gone, which then shows only the sign-in page. A minute before the end it
-    warns, with a button that counts as activity."""
-    limits = clinic.config.session_limits
-    every = min(max(limits.idle / 4, timedelta(seconds=2)), timedelta(seconds=15))
+    """Clear the screen when the session ends, even if nobody touches the page.
 
-    @st.fragment(run_every=every)
+    A fragment wakes up a minute before the session would end (as this run reckons it), asks
+    the database without counting as activity, warns with a button that does count, then asks
+    every few seconds and reruns the whole app when the session is gone, which then shows only
+    the sign-in page. While people work, each run of theirs sets the alarm afresh, so it never
+    rings: fragment runs are kept away from the script runs that store predictions."""
+    limits = clinic.config.session_limits
+
+    def left() -> timedelta | None:
+        return sessions.time_left(clinic.engine, state.token, _now(), limits)
+
+    try:
+        until_end = left()
+    except (*db.OUTAGES, db.StorageUnavailable):
+        return  # the page already says the database is down
+    if until_end is None:
+        return  # the next run finds the session ended
+    closing = until_end <= WARN_BEFORE + POLL_EVERY
+
+    @st.fragment(run_every=POLL_EVERY if closing else until_end - WARN_BEFORE)
     def watch() -> None:
         try:
-            left = sessions.time_left(clinic.engine, state.token, _now(), limits)
+            now_left = left()
         except (*db.OUTAGES, db.StorageUnavailable):
-            return  # the next full run says the database is down
-        if left is None:
-            st.rerun(scope="app")
-        if left <= WARN_BEFORE:
-            st.warning(
-                _("Your session ends in less than a minute unless you carry on."),
-                icon=":material/timer:",
-            )
-            st.button(_("Stay signed in"), on_click=current, args=(clinic,))
+            return
+        due = now_left is not None and now_left <= WARN_BEFORE + POLL_EVERY
+        if now_left is not None and closing == due:
+            if due:
+                _warn_of_the_end(clinic)
+            return  # (the body also runs as the page is drawn: nothing has changed then)
+        # The session ended (clear the page), the warning fell due (ask every few seconds from
+        # now on) or the session was extended elsewhere (set the alarm afresh): a whole run,
+        # which must not count as activity.
+        st.session_state[QUIET_RUN] = True
+        st.rerun(scope="app")
 
     watch()
+
+
+def _warn_of_the_end(clinic: Clinic) -> None:
+    st.warning(
+        _("Your session ends in less than a minute unless you carry on."),
+        icon=":material/timer:",
+    )
+    st.button(_("Stay signed in"), on_click=current, args=(clinic,))
 
 
 def remember_browser() -> None:
@@ -211,7 +255,7 @@ def sign_in_page(clinic: Clinic) -> None:
 
 
 def _password_step(clinic: Clinic) -> None:
-    if notice := st.session_state.pop(NOTICE, None):
+    if notice := st.session_state.get(NOTICE):  # kept through the reruns of a page settling
         st.info(_(notice))
     now = _now()
     credentials = users.login_credentials(clinic.engine, now)
@@ -235,6 +279,8 @@ def _password_step(clinic: Clinic) -> None:
         },
     )
     status = st.session_state.get("authentication_status")
+    if status is not None:
+        st.session_state.pop(NOTICE, None)  # read: the person is signing in again
     if status:
         with clinic.engine.connect() as connection:
             user = users.by_username(connection, st.session_state["username"])

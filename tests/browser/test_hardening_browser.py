@@ -65,15 +65,33 @@ def test_the_lockout_holds_at_the_code_step_in_every_browser(browser, server) ->
             context.close()
 
 
-def test_a_screen_left_alone_is_cleared_when_the_session_ends(page: Page, serve) -> None:
-    server = serve(CLINIC_SESSION_IDLE_MINUTES="0.3")
+@pytest.mark.parametrize(
+    "idle_minutes",
+    ["0.5", "1.3"],  # the warning due at once; due after a quiet alarm that is not activity
+)
+def test_a_screen_left_alone_is_cleared_when_the_session_ends(
+    page: Page, serve, idle_minutes: str
+) -> None:
+    server = serve(CLINIC_SESSION_IDLE_MINUTES=idle_minutes)
     sign_in(page, server, make_account(server, "carla", "clinician"))
     expect(page.get_by_role("heading", name="New prediction")).to_be_visible()
-    expect(page.get_by_text("Your session ends in less than a minute")).to_be_visible()
-    expect(page.get_by_text("Your session has ended")).to_be_visible(timeout=60_000)
+    warning = page.get_by_text("Your session ends in less than a minute")
+    expect(warning).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Your session has ended")).to_be_visible(timeout=90_000)
     expect(page.get_by_role("heading", name="New prediction")).to_have_count(0)
     expect(page.get_by_label("CD4 count at baseline")).to_have_count(0)
     expect(page.get_by_role("button", name="Login")).to_be_visible()
+
+
+def test_stay_signed_in_keeps_the_session(page: Page, serve) -> None:
+    server = serve(CLINIC_SESSION_IDLE_MINUTES="0.3")
+    sign_in(page, server, make_account(server, "carla", "clinician"))
+    for _ in range(2):  # well past the 18 s idle limit in all
+        expect(page.get_by_text("Your session ends in less than a minute")).to_be_visible()
+        page.wait_for_timeout(10_000)
+        click(page, "Stay signed in")
+    page.reload()
+    expect(page.get_by_role("heading", name="New prediction")).to_be_visible()
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:
