@@ -38,12 +38,13 @@ else:
         )
     else:
         auth.remember_browser()
-        auth.expiry_watch(clinic, state)
     with st.sidebar:
         st.text(user.display_name)
         st.caption(user.role.label)
         st.button(_("Log out"), on_click=auth.log_out, args=(clinic,), icon=":material/logout:")
         language.picker(clinic, user)
+    if not state.degraded:
+        auth.expiry_watch(clinic, state)
     allowed = [
         st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=key)
         for key, spec in PAGES.items()

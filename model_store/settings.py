@@ -82,8 +82,9 @@ def private_sqlite(url: str) -> Path | None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     path = Path(database).resolve()
-    # No such directory: SQLite's own "unable to open database file" says it better.
-    with contextlib.suppress(FileExistsError, FileNotFoundError):
+    # No such directory, or a file in the way: SQLite's own "unable to open database file"
+    # says it better, where the caller reports an unreachable store.
+    with contextlib.suppress(FileExistsError, FileNotFoundError, NotADirectoryError):
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     for file in (path, *(path.with_name(path.name + s) for s in SQLITE_COMPANIONS)):
         _owner_only(file, 0o600)
@@ -106,7 +107,7 @@ def _owner_only(path: Path, mode: int) -> None:
     another account, e.g. a mounted store, is left for its owner)."""
     try:
         status = path.lstat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return
     if path.is_symlink() or status.st_uid != os.getuid():
         return

@@ -40,7 +40,7 @@ def test_a_list_is_checked_stored_once_and_prioritised(page, tmp_path) -> None:
     assert report.values.tolist() == [[3, "age", "Age must be between 0–120 years; got -4."]]
     assert _probabilities(tmp_path) == []  # checked, not yet stored
 
-    at.button[-1].click().run()
+    next(b for b in at.button if b.label.startswith("Score and store")).click().run()
     assert not at.exception
     assert "Stored 3 predictions." in at.success[-1].value
     assert not [b for b in at.button if b.label.startswith("Score and store")]
@@ -54,7 +54,7 @@ def test_a_list_is_checked_stored_once_and_prioritised(page, tmp_path) -> None:
 
     page.file_uploader(key="batch.file").set_value(None)
     at = _upload(page.run(), data)
-    at.button[-1].click().run()
+    next(b for b in at.button if b.label.startswith("Score and store")).click().run()
     assert "Stored 0 predictions; 3 lines you had already stored were not stored again." in (
         at.success[-1].value
     )
@@ -72,7 +72,7 @@ def test_another_clinicians_upload_of_the_same_file_is_never_shown(
         clinic.engine, clinic.vault, champion, batch.read(data), actor="ana"
     )
     at = _upload(page, data)
-    at.button[-1].click().run()
+    next(b for b in at.button if b.label.startswith("Score and store")).click().run()
     assert at.success[-1].value == "Stored 3 predictions."
     shown = set(at.dataframe[-1].value["Record"])
     assert len(shown) == 3 and not shown & {r.prediction_id for r in earlier.results}

@@ -184,7 +184,7 @@ def test_supervisor_filters_by_clinician_class_and_sorts_by_risk(
 
 def test_clinician_has_no_clinician_filter(tmp_path, monkeypatch, champion) -> None:
     at = _history(tmp_path, monkeypatch, champion, "clinician")
-    labels = [s.label for s in at.selectbox]
+    labels = [s.label for s in at.main.selectbox]
     assert labels == ["Class", "Model version", "Sort", "Why this score? Pick a record"]
 
 
