@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 COOKIE = "clinic_session"
 HANDOFF_PATH = "/_clinic/session"
 HANDOFF_SECONDS = 60
+MAX_BODY = 128
 BLOCKED_PATHS = ("/_stcore/metrics", "/_stcore/agent")
 """Streamlit's metrics name the app's cached functions and count its sessions, and its agent
 API (off in config.toml) would describe itself: neither is for strangers. The rest of
@@ -93,8 +94,12 @@ async def handoff(request: Request) -> Response:
     """POST the one-time code as the body; 204 with the cookie, or 403."""
     if request.headers.get("origin") != f"{request.url.scheme}://{request.url.netloc}":
         return Response(status_code=403)  # browsers send Origin with every POST
-    code = (await request.body())[:128].decode("ascii", "replace").strip()
-    found = _take(code)
+    body = b""
+    async for chunk in request.stream():  # a code is 43 characters: read no further than that
+        body += chunk
+        if len(body) > MAX_BODY:
+            return Response(status_code=413)
+    found = _take(body.decode("ascii", "replace").strip())
     if found is None:
         return Response(status_code=403)
     response = Response(status_code=204, headers={"cache-control": "no-store"})

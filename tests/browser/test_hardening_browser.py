@@ -177,3 +177,12 @@ def test_every_answer_carries_the_security_headers_and_metrics_are_hidden(server
     assert requests.get(f"{server.url}/_stcore/health", timeout=10).ok
     forged = requests.post(f"{server.url}/_clinic/session", data="guessed-code", timeout=10)
     assert forged.status_code == 403 and "set-cookie" not in forged.headers
+    same_origin = {"Origin": server.url}
+    guessed = requests.post(
+        f"{server.url}/_clinic/session", data="guessed-code", headers=same_origin, timeout=10
+    )
+    assert guessed.status_code == 403 and "set-cookie" not in guessed.headers
+    flood = requests.post(
+        f"{server.url}/_clinic/session", data="x" * 10_000, headers=same_origin, timeout=10
+    )
+    assert flood.status_code == 413  # read no further than a code's length
