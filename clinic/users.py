@@ -234,10 +234,7 @@ def password_accepted(engine: Engine, user: User, now: datetime) -> str | None:
     from many browsers settle one by one, and once the fifth failure has locked the account a
     right password settles as a refusal, so parallel guesses buy no more than five."""
     with db.writing(engine) as connection:
-        try:
-            _may_try(connection, user, now)
-        except Barred:
-            _count_failure(connection, user, "password", now)
+        if _barred_counted(connection, user, "password", now) is None:
             return None
         return sessions.open_in(connection, user.id, False, now)
 
@@ -303,6 +300,15 @@ def _may_try(connection: Connection, user: User, now: datetime) -> Row:
     return row
 
 
+def _barred_counted(connection: Connection, user: User, stage: str, now: datetime) -> Row | None:
+    """`_may_try`, or None for a barred account, whose attempt then counts as a failure."""
+    try:
+        return _may_try(connection, user, now)
+    except Barred:
+        _count_failure(connection, user, stage, now)
+        return None
+
+
 class Barred(Exception):
     """The account is locked or disabled: no factor is checked."""
 
@@ -337,10 +343,7 @@ def confirm_enrolment(
     """Store the authenticator key once a code from it checks out; the new recovery codes.
     With `token`, that session counts as verified in the same transaction."""
     with db.writing(engine) as connection:
-        try:
-            _may_try(connection, user, now)
-        except Barred:
-            _count_failure(connection, user, "enrolment", now)
+        if _barred_counted(connection, user, "enrolment", now) is None:
             return None
         step = totp.matching_step(secret, code, now)
         if step is None:
@@ -382,10 +385,7 @@ def verify_second_factor(
     and the failure count, so sessions opened in several browsers share the five attempts.
     """
     with db.writing(engine) as connection:
-        try:
-            row = _may_try(connection, user, now)
-        except Barred:
-            _count_failure(connection, user, "code", now)
+        if (row := _barred_counted(connection, user, "code", now)) is None:
             return False
         secret = vault.decrypt(row.totp_secret_enc, totp_context(user.id))
         step = totp.matching_step(secret, code, now)
