@@ -11,6 +11,26 @@ from pathlib import Path
 
 import pytest
 
+MEASUREMENTS = {
+    "time": 500,
+    "age": 41,
+    "wtkg": 72.5,
+    "preanti": 300,
+    "cd40": 250,
+    "cd420": 210,
+    "cd80": 900,
+    "cd820": 950,
+    "karnof": 90,
+    "hemo": 0,
+    "drugs": 0,
+    "race": 1,
+    "gender": 1,
+    "symptom": 1,
+    "treat": 1,
+    "offtrt": 0,
+}
+"""One valid patient's clinical values, keyed by schema field code: the suites' standard input."""
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 

@@ -31,7 +31,7 @@ from tests.browser.conftest import (
     start_server,
 )
 from tests.browser.test_predict_browser import fill_patient
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 from tests.support import free_port, throwaway_postgres
 
 pytestmark = pytest.mark.browser

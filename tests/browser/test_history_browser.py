@@ -14,7 +14,7 @@ from clinic import audit, demo, patients
 from clinic.predictions import predict_and_store
 from clinic.tables import patients as patients_table
 from tests.browser.conftest import make_account, server_clinic, sign_in
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,7 @@ from clinic import i18n
 from clinic.tables import predictions
 from model_store.schema import FIELDS
 from tests.browser.conftest import make_account, server_clinic
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 
 pytestmark = pytest.mark.browser
 

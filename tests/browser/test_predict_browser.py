@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from benchmarks.person import box, click
 from model_store.schema import FIELDS
 from tests.browser.conftest import make_account, sign_in
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 from tests.support import files_containing
 
 pytestmark = pytest.mark.browser

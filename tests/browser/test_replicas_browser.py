@@ -17,7 +17,7 @@ from clinic.tables import predictions
 from model_store import train
 from tests.browser.conftest import Server, make_account, server_clinic, sign_in, start_server
 from tests.browser.test_predict_browser import fill_patient
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 from tests.support import throwaway_postgres
 
 pytestmark = pytest.mark.browser

@@ -16,7 +16,7 @@ from clinic.predictions import predict_and_store
 from clinic.tables import predictions
 from clinic.validation import IDENTITY_LABELS, InvalidInput, validate
 from model_store.schema import BY_CODE, FIELDS
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 
 EXAMPLES = 10_000
 ATTACKS = [

@@ -16,7 +16,7 @@ from clinic import audit, batch, db, demo, patients, runtime, users
 from clinic.predictions import predict_and_store
 from clinic.tables import audit_events, prediction_counts, predictions
 from model_store.schema import CODES
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 

@@ -16,7 +16,7 @@ from clinic.tables import patients as patients_table
 from clinic.tables import prediction_counts, predictions
 from clinic.validation import validate
 from model_store.schema import FIELDS
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

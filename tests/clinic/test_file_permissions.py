@@ -15,7 +15,7 @@ from clinic import config, runtime
 from clinic.predictions import predict_and_store
 from model_store import registry, settings
 from model_store.__main__ import main as model_store_cli
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 
 
 def _mode(path: Path) -> int:

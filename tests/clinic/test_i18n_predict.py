@@ -9,7 +9,7 @@ from clinic.risk import RiskBand
 from clinic.validation import extrapolations, shown_number, shown_range
 from components.explanation_chart import sentence
 from model_store.schema import FIELDS, describe_range, markdown_table
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 
 
 def test_explanations_speak_clinically_in_either_language() -> None:

@@ -12,7 +12,7 @@ from clinic import audit, db, model_admin, runtime, shadow, users
 from clinic.predictions import predict_and_store
 from clinic.tables import predictions
 from model_store import registry, tracking
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 

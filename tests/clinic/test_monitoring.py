@@ -18,7 +18,7 @@ from clinic.vault import Vault, generate_keyring
 from model_store.reference import PSI_FLAG, bins, psi
 from model_store.schema import BY_CODE, CODES
 from model_store.train import load_data
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 SINCE, UNTIL = (NOW - timedelta(days=30)).date(), NOW.date()

@@ -17,7 +17,7 @@ from clinic.tables import patient_names
 from clinic.tables import patients as patients_table
 from clinic.vault import DecryptionFailed
 from tests.clinic.test_batch import _csv, _row
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 FIRST = ("Zyxwvñ Qponmlé", "1.987.654.321")

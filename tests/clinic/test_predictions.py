@@ -15,26 +15,8 @@ from clinic.tables import patients as patients_table
 from clinic.tables import predictions as predictions_table
 from clinic.validation import InvalidInput
 from model_store.schema import FIELDS
-from tests.support import files_containing
+from tests.support import MEASUREMENTS, files_containing
 
-MEASUREMENTS = {
-    "time": 500,
-    "age": 41,
-    "wtkg": 72.5,
-    "preanti": 300,
-    "cd40": 250,
-    "cd420": 210,
-    "cd80": 900,
-    "cd820": 950,
-    "karnof": 90,
-    "hemo": 0,
-    "drugs": 0,
-    "race": 1,
-    "gender": 1,
-    "symptom": 1,
-    "treat": 1,
-    "offtrt": 0,
-}
 NAME = "María José Ñúñez"
 NATIONAL_ID = "1.234.567-8"
 

@@ -12,7 +12,7 @@ from clinic import audit, db, demo, records, runtime, users
 from clinic.predictions import predict_and_store
 from clinic.records import AccessDenied, Filters
 from clinic.tables import audit_events
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 PATIENTS = {

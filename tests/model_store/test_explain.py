@@ -9,7 +9,7 @@ import pytest
 from model_store.explain import Explanation, explain, explain_many
 from model_store.schema import CODES
 from model_store.train import load_data
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 
 
 def test_contributions_add_up_to_probability_minus_base_rate(champion) -> None:

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from clinic import audit, config, db, runtime, users
 from clinic.predictions import predict_and_store
 from components.plain import unescape
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 from tests.pages.test_predict_page import signed_in_app
 
 PEOPLE = [("ana", "Zacarías Quiñónez", "9.876.543-2"), ("bruno", "Tomás Ñañez", "55.666.777")]

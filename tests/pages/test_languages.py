@@ -21,7 +21,7 @@ from clinic.tables import users as users_table
 from components import language
 from components.navigation import PAGES
 from tests.clinic.test_batch import _csv, _row
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 from tests.pages.language_walk import visible_texts
 from tests.pages.test_predict_page import NAME, NATIONAL_ID, _fill, fresh_clinic
 

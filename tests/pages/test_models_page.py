@@ -12,7 +12,7 @@ from clinic.tables import predictions
 from components import services
 from model_store import tracking
 from model_store.tracking import connect
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 from tests.pages.test_predict_page import _fill, _predict, signed_in_app
 
 

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from clinic import config, db, runtime, sessions, users
 from clinic.tables import predictions
 from model_store.schema import FIELDS
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 NAME = "Inés Ordóñez"

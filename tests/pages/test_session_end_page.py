@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from clinic import config, db, runtime, sessions
 from clinic import users as clinic_users
 from clinic.tables import users
-from tests.clinic.test_predictions import MEASUREMENTS
+from tests.support import MEASUREMENTS
 from tests.pages.test_predict_page import _fill, _predict, _stored, signed_in_app
 
 
