@@ -5,6 +5,7 @@ built: a stranger's first request after a restart sees the sign-in page and noth
 
 import streamlit as st
 
+from clinic import access
 from clinic.i18n import _
 from components import auth, language, patient_form
 from components.navigation import PAGES
@@ -48,7 +49,7 @@ else:
     allowed = [
         st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=key)
         for key, spec in PAGES.items()
-        if user.role in spec.roles
+        if access.may_open(user.role, key)
     ]
     wait_for_model_code()
     st.navigation(allowed).run()

@@ -8,9 +8,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from clinic import audit, config, db, rotation, runtime, setup, users
+from clinic import access, audit, config, db, rotation, runtime, setup, users
+from clinic.access import Action, Role
 from clinic.db import StorageUnavailable
-from clinic.users import AccountError, Role
+from clinic.users import AccountError
 from clinic.vault import VaultError, generate_keyring
 
 CONSOLE = "console"
@@ -207,7 +208,7 @@ def _batch(args: argparse.Namespace) -> int:
     clinic = runtime.start(config.load())
     with clinic.engine.connect() as connection:
         user = users.by_username(connection, args.username)
-    if user is None or user.disabled or user.role not in users.CLINICAL:
+    if user is None or user.disabled or not access.may(user.role, Action.SCORE_LIST):
         print(f"error: {args.username} is not an active clinician or supervisor.", file=sys.stderr)
         return 1
     try:

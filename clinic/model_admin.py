@@ -14,9 +14,10 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from clinic import audit, db
+from clinic import access, audit, db
+from clinic.access import Action
 from clinic.i18n import _
-from clinic.users import Role, User
+from clinic.users import User
 
 
 class NotAllowed(PermissionError):
@@ -73,7 +74,7 @@ def _audited(
     now: datetime,
     move: Callable[[], tuple[str | None, str | None]],
 ) -> Change:
-    if actor.role is not Role.ADMIN:
+    if not access.may(actor.role, Action.MANAGE_MODELS):
         raise NotAllowed(_("Only administrators change which model version serves."))
     reason = " ".join(reason.split())
     if not reason:

@@ -8,12 +8,12 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from functools import cache
 
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
 from clinic import audit, db, i18n, sessions, totp
+from clinic.access import Role
 from clinic.i18n import N_, _
 from clinic.passwords import check_password, hash_password, password_problem
 from clinic.tables import recovery_codes, users
@@ -26,28 +26,6 @@ _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 _RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 UNKNOWN_ACTOR = "(unknown)"
 """The audit actor of a sign-in attempt for a username no account has."""
-
-
-class Role(StrEnum):
-    CLINICIAN = "clinician"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        """The role's name as people read it, in the current language."""
-        return _(_ROLE_LABELS[self])
-
-
-_ROLE_LABELS = {
-    Role.CLINICIAN: N_("Clinician"),
-    Role.SUPERVISOR: N_("Supervisor"),
-    Role.ADMIN: N_("Admin"),
-}
-
-
-CLINICAL = frozenset({Role.CLINICIAN, Role.SUPERVISOR})
-"""The roles that see patients and make predictions."""
 
 
 class AccountError(ValueError):

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from clinic import access
 from clinic.i18n import _
 from clinic.runtime import Clinic
 from clinic.users import User
 from components import auth, language
-from components.navigation import PAGES
 from components.services import clinic_or_stop, configuration
 
 
@@ -26,7 +26,7 @@ def require(page: str) -> tuple[Clinic, User]:
         st.warning(_("Please sign in first: [go to the sign-in page](/)."), icon=":material/lock:")
         st.stop()
     language.apply(configuration().language, state.user)
-    if state.user.role not in PAGES[page].roles:
+    if not access.may_open(state.user.role, page):
         st.error(_("Your role does not give access to this page."), icon=":material/block:")
         st.stop()
     return clinic, state.user

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from clinic import i18n, records
+from clinic import access, i18n, records
+from clinic.access import Action
 from clinic.i18n import _, ngettext
 from clinic.records import Filters, Order, Purpose
 from clinic.risk import RiskBand, class_label
-from clinic.users import Role
 from components import explanation_chart, history_charts, plots, tables
 from components.dates import moment_format, utc_range
 from components.guard import require
@@ -42,11 +42,11 @@ def _any_record(ids: list[int]) -> Callable:
 
 
 clinic, user = require("history")
-supervisor = user.role is Role.SUPERVISOR
+sees_all = access.may(user.role, Action.SEE_ALL_HISTORY)
 st.title(_("History"))
 st.caption(
     _("All predictions; names and IDs masked.")
-    if supervisor
+    if sees_all
     else _("The predictions you made; names and IDs masked.")
 )
 
@@ -69,7 +69,7 @@ versioning, choosing, sorting = st.columns(3)
 version = versioning.selectbox(_("Model version"), [None, *versions], format_func=_any(versions))
 clinician = (
     choosing.selectbox(_("Clinician"), [None, *clinicians], format_func=_any(clinicians))
-    if supervisor
+    if sees_all
     else None
 )
 order = sorting.selectbox(_("Sort"), list(Order), format_func=_shown({o: o.label for o in Order}))
@@ -154,7 +154,7 @@ if explained is not None:
     else:
         explanation_chart.show(*stored)
 
-if not supervisor or not rows:
+if not access.may(user.role, Action.REVEAL_IDENTITY) or not rows:
     st.stop()
 
 st.subheader(_("Reveal one identity"))

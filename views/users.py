@@ -8,8 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from clinic import db, keys, users
+from clinic.access import Role
 from clinic.i18n import N_, _
-from clinic.users import AccountError, Role
+from clinic.users import AccountError
 from components.guard import require
 from components.plain import literal
 

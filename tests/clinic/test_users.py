@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from clinic import audit, db, runtime, sessions, setup, totp, users
+from clinic.access import Role
 from clinic.passwords import check_password
 from clinic.tables import audit_events
 from clinic.tables import users as users_table
@@ -241,7 +242,7 @@ def test_setup_code_creates_the_first_admin_once(clinic) -> None:
     admin = setup.create_first_admin(
         clinic.engine, code.lower(), "Admin", "Ada Admin", PASSWORD, NOW
     )
-    assert admin.role is users.Role.ADMIN and admin.username == "admin"
+    assert admin.role is Role.ADMIN and admin.username == "admin"
     with pytest.raises(users.AccountError, match="already done"):
         setup.create_first_admin(clinic.engine, code, "second", "Second", PASSWORD, NOW)
     assert setup.issue_code(clinic.engine, NOW) is None

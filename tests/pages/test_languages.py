@@ -15,7 +15,8 @@ import streamlit as st
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from clinic import config, db, demo, i18n, runtime, sessions, users
+from clinic import access, config, db, demo, i18n, runtime, sessions, users
+from clinic.access import Role
 from clinic.tables import predictions
 from clinic.tables import users as users_table
 from components import language
@@ -124,7 +125,7 @@ def _walk_pages(role: str, language: str) -> dict[str, set[str]]:
     assert not at.exception, at.exception
     seen["sidebar"] = visible_texts(at)
     for key, spec in PAGES.items():
-        if role in {r.value for r in spec.roles}:
+        if access.may_open(Role(role), key):
             at.switch_page(spec.path).run()
             assert not at.exception, (key, at.exception)
             seen[key] = visible_texts(at)
