@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from benchmarks.person import click, idle
 from clinic import batch, demo
 from clinic.tables import predictions
-from tests.browser.conftest import make_account, server_clinic, sign_in
+from tests.browser.support import make_account, server_clinic, sign_in
 
 pytestmark = pytest.mark.browser
 

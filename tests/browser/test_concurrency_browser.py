@@ -8,7 +8,7 @@ import pytest
 
 from benchmarks import concurrency
 from benchmarks.person import CHROMIUM
-from tests.browser.conftest import server_clinic
+from tests.browser.support import server_clinic
 from tests.support import unavailable
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -22,17 +22,16 @@ from clinic import audit, patients
 from clinic.identity import normalise_national_id
 from clinic.tables import audit_events, predictions
 from model_store.schema import FIELDS
-from tests.browser.conftest import (
+from tests.browser.support import (
     SCREENSHOTS,
     Server,
+    fill_patient,
     make_account,
     server_clinic,
     sign_in,
     start_server,
 )
-from tests.browser.test_predict_browser import fill_patient
-from tests.support import MEASUREMENTS
-from tests.support import free_port, throwaway_postgres
+from tests.support import MEASUREMENTS, free_port, throwaway_postgres
 
 pytestmark = pytest.mark.browser
 SHOWN = re.compile(r"record #(\d+)")

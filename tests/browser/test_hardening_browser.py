@@ -20,8 +20,7 @@ from playwright.sync_api import Page, expect
 
 from benchmarks.person import box, click
 from components.http import COOKIE
-from tests.browser.conftest import make_account, sign_in
-from tests.browser.test_sign_in_browser import cli, password_step
+from tests.browser.support import cli, make_account, password_step, sign_in
 
 pytestmark = pytest.mark.browser
 

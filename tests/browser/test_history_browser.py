@@ -13,7 +13,7 @@ from benchmarks.person import box, click, idle
 from clinic import audit, demo, patients
 from clinic.predictions import predict_and_store
 from clinic.tables import patients as patients_table
-from tests.browser.conftest import make_account, server_clinic, sign_in
+from tests.browser.support import make_account, server_clinic, sign_in
 from tests.support import MEASUREMENTS
 
 pytestmark = pytest.mark.browser

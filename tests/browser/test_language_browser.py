@@ -15,7 +15,7 @@ from benchmarks.person import sign_in as person_sign_in
 from clinic import i18n
 from clinic.tables import predictions
 from model_store.schema import FIELDS
-from tests.browser.conftest import make_account, server_clinic
+from tests.browser.support import make_account, server_clinic
 from tests.support import MEASUREMENTS
 
 pytestmark = pytest.mark.browser

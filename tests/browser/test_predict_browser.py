@@ -5,31 +5,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from benchmarks.person import box, click
-from model_store.schema import FIELDS
-from tests.browser.conftest import make_account, sign_in
-from tests.support import MEASUREMENTS
-from tests.support import files_containing
+from benchmarks.person import click
+from tests.browser.support import fill_patient, make_account, sign_in
+from tests.support import MEASUREMENTS, files_containing
 
 pytestmark = pytest.mark.browser
 
 NAME = "Ñusta Huamán Quispe"
 NATIONAL_ID = "1.098.765.432"
-
-
-def fill_patient(page: Page, name: str, national_id: str, measurements: dict) -> None:
-    box(page, "Full name").fill(name)
-    box(page, "National ID").fill(national_id)
-    for f in FIELDS:
-        value = measurements[f.code]
-        if f.choices is None:
-            box(page, f.label).fill(str(value))
-        elif len(f.choices) == 2:
-            group = page.get_by_role("radiogroup", name=f.label)
-            group.get_by_text(f.choices[value], exact=True).click()
-        else:
-            page.get_by_test_id("stSelectbox").filter(has_text=f.label).click()
-            page.get_by_role("option", name=f.choices[value]).click()
 
 
 def test_clinician_predicts_and_no_identifier_reaches_disk(page: Page, server, champion) -> None:

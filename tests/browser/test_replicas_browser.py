@@ -12,13 +12,18 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
 from benchmarks.person import box, click, ready
-from clinic import audit, users
+from clinic import accounts, audit
 from clinic.tables import predictions
 from model_store import train
-from tests.browser.conftest import Server, make_account, server_clinic, sign_in, start_server
-from tests.browser.test_predict_browser import fill_patient
-from tests.support import MEASUREMENTS
-from tests.support import throwaway_postgres
+from tests.browser.support import (
+    Server,
+    fill_patient,
+    make_account,
+    server_clinic,
+    sign_in,
+    start_server,
+)
+from tests.support import MEASUREMENTS, throwaway_postgres
 
 pytestmark = pytest.mark.browser
 
@@ -108,7 +113,7 @@ def test_two_replicas_share_records_lockouts_sessions_and_promotions(
 
             # an account disabled on the other replica's console is signed out here at once
             with server_clinic(two) as clinic:
-                users.disable(clinic.engine, "root", "carla", datetime.now(UTC))
+                accounts.disable(clinic.engine, "root", "carla", datetime.now(UTC))
             box(on_one, "National ID").fill("20.000.003")
             click(on_one, "Predict")
             expect(on_one.get_by_role("button", name="Login")).to_be_visible()

@@ -4,8 +4,6 @@ lockout, idle timeout, and page paths typed by someone who is not allowed there.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 
 import pyotp
@@ -13,28 +11,15 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, func, select
 
-from benchmarks.person import box, click, ready
+from benchmarks.person import box, click
 from clinic.tables import audit_events
-from tests.browser.conftest import make_account, sign_in
+from tests.browser.support import cli, make_account, password_step, sign_in
 
 pytestmark = pytest.mark.browser
 
 ADMIN_PASSWORD = "orchid lantern quietly 1987"
 TEMPORARY = "temporary river pebble 42"
 CHOSEN = "clinician chooses 7 words here"
-
-
-def cli(server, *args: str, stdin: str = "") -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "clinic", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=server.env,
-        check=True,
-        cwd=server.cwd,
-    )
-    return result.stdout
 
 
 def fresh_code(secret: str, used: set[str]) -> str:
@@ -63,13 +48,6 @@ def wait_for(condition, seconds: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the server did not finish in time"
         time.sleep(0.2)
-
-
-def password_step(page: Page, username: str, password: str) -> None:
-    ready(page)
-    box(page, "Username").fill(username)
-    box(page, "Password").fill(password)
-    click(page, "Login")
 
 
 def enrol(page: Page) -> tuple[str, str]:

@@ -9,36 +9,15 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, delete, insert, select, text, update
+from sqlalchemy import Engine, create_engine, delete, select, text, update
 
 from clinic import audit, db, runtime
 from clinic.runtime import Clinic
 from clinic.tables import audit_events
-
-START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-EVENTS = [  # (actor, action, target): one transaction each, as the app writes them
-    ("dr.house", "signin.success", None),
-    ("dr.house", "prediction", 1),
-    ("dr.cuddy", "signin.success", None),
-    ("dr.cuddy", "reveal", 1),  # id 4: the row the attacker wants gone
-    ("dr.house", "prediction", 2),
-    ("dr.cuddy", "export", None),  # id 6: the row the attacker wants to pin on someone else
-    ("dr.wilson", "signin.success", None),
-    ("dr.wilson", "prediction", 3),
-]
-N = len(EVENTS)
-
-
-def record_events(clinic: Clinic, events: list[tuple[str, str, Any]], first: int = 0) -> None:
-    for n, (actor, action, target) in enumerate(events, start=first):
-        with db.writing(clinic.engine) as connection:
-            audit.record(
-                connection, actor, action, target=target, details={"n": n}, at=START + timedelta(n)
-            )
+from tests.clinic.support import EVENTS, N, record_events, rewrite, sha256_digest
 
 
 @pytest.fixture
@@ -57,11 +36,6 @@ def attacker(clinic: Clinic) -> Iterator[Engine]:
     engine.dispose()
 
 
-def sha256_digest(prev_hash: str, row: Mapping[str, Any]) -> str:
-    """The chain's old algorithm (plain SHA-256), as the code computed it before issue 14."""
-    return hashlib.sha256(f"{prev_hash}|{audit._canonical(row)}".encode()).hexdigest()
-
-
 def _hmac_digest(key: bytes) -> Callable[[str, Mapping[str, Any]], str]:
     """The new algorithm under a key the attacker made up."""
 
@@ -70,26 +44,6 @@ def _hmac_digest(key: bytes) -> Callable[[str, Mapping[str, Any]], str]:
         return hmac.new(key, message, hashlib.sha256).hexdigest()
 
     return digest
-
-
-def rewrite(
-    engine: Engine,
-    digest: Callable[[str, Mapping[str, Any]], str],
-    edit: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] = lambda rows: rows,
-    since: int = 1,
-) -> None:
-    """Edit the rows, number them 1, 2, 3… again and recompute every hash from `since` on."""
-    with engine.begin() as connection:
-        rows = [dict(r) for r in connection.execute(select(audit_events).order_by("id")).mappings()]
-        rows = edit(rows)
-        prev = "0" * 64
-        for n, row in enumerate(rows, start=1):
-            row["id"] = n
-            if n >= since:
-                row["prev_hash"], row["hash"] = prev, digest(prev, row)
-            prev = row["hash"]
-        connection.execute(delete(audit_events))
-        connection.execute(insert(audit_events), rows)
 
 
 def _anchor(clinic: Clinic) -> dict[str, Any]:

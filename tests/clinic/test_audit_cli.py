@@ -8,10 +8,9 @@ import pytest
 from sqlalchemy import create_engine, delete, text
 
 from clinic import audit, runtime
-from clinic.__main__ import main as clinic_cli
 from clinic.runtime import Clinic
 from clinic.tables import audit_events
-from tests.clinic.test_audit import EVENTS, N, record_events, rewrite, sha256_digest
+from tests.clinic.support import EVENTS, N, cli, record_events, rewrite, sha256_digest
 
 
 @pytest.fixture
@@ -20,15 +19,6 @@ def clinic(config) -> Iterator[Clinic]:
     record_events(clinic, EVENTS)
     yield clinic
     clinic.engine.dispose()
-
-
-def cli(config, monkeypatch, capsys, *words: str) -> tuple[int, str, str]:
-    """`python -m clinic WORDS…` on this test's database and data dir: (exit code, out, err)."""
-    monkeypatch.setenv("CLINIC_DATA_DIR", str(config.data_dir))
-    monkeypatch.setenv("DATABASE_URL", config.database_url)
-    code = clinic_cli(list(words))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def _verify(config, monkeypatch, capsys) -> tuple[int, str, str]:

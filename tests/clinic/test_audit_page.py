@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
 from clinic import audit, config
-from tests.pages.test_predict_page import signed_in_app
+from tests.pages.support import signed_in_app
 
 
 def _verify_on_page(tmp_path, monkeypatch) -> AppTest:

@@ -13,8 +13,7 @@ from sqlalchemy import Engine, create_engine, insert, select
 
 from clinic import audit, runtime
 from clinic.tables import audit_events
-from tests.clinic.test_audit import EVENTS, record_events, rewrite, sha256_digest
-from tests.clinic.test_audit_cli import cli
+from tests.clinic.support import EVENTS, cli, record_events, rewrite, sha256_digest
 
 START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
 N = len(EVENTS)

@@ -12,36 +12,14 @@ from sqlalchemy import func, select
 
 from benchmarks.person import PASSWORD
 from clinic import __main__ as cli
-from clinic import audit, batch, db, demo, patients, runtime, users
+from clinic import accounts, audit, batch, db, demo, patients, runtime
 from clinic.predictions import predict_and_store
 from clinic.tables import audit_events, prediction_counts, predictions
 from model_store.schema import CODES
+from tests.clinic.support import PEOPLE, batch_csv, batch_row
 from tests.support import MEASUREMENTS
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-
-PEOPLE = [
-    ("María José Ñúñez", "1.234.567-8"),
-    ("Ana Lucía Gómez", "52 345 678"),
-    ("Pedro Pérez", "80123456"),
-    ("Íñigo Ortiz Peña", "1020304050"),
-]
-
-
-def _csv(rows: list[dict], delimiter: str = ",", columns=batch.COLUMNS) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(
-        out, fieldnames=list(columns), delimiter=delimiter, extrasaction="ignore"
-    )
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
-def _row(i: int, **changes) -> dict:
-    name, national_id = PEOPLE[i]
-    measurements = dict(MEASUREMENTS, time=MEASUREMENTS["time"] + 97 * i, cd40=150 + 60 * i)
-    return {"full_name": name, "national_id": national_id, **measurements, **changes}
 
 
 @pytest.fixture
@@ -62,12 +40,12 @@ def _upload(clinic, model, data: bytes, **kwargs) -> batch.Outcome:
 
 def test_good_rows_are_stored_and_each_bad_one_reported(clinic, champion) -> None:
     rows = [
-        _row(0),
-        _row(1, age="200"),  # line 3: out of range
-        _row(2),
-        _row(3, national_id="", cd40="lots"),  # line 5: two problems
+        batch_row(0),
+        batch_row(1, age="200"),  # line 3: out of range
+        batch_row(2),
+        batch_row(3, national_id="", cd40="lots"),  # line 5: two problems
     ]
-    checked = batch.read(_csv(rows))
+    checked = batch.read(batch_csv(rows))
     assert [(p.line, p.field) for p in checked.bad] == [(3, "age"), (5, "national_id"), (5, "cd40")]
     assert "0–120 years; got 200" in checked.bad[0].reason
     assert checked.rejected_lines == 2
@@ -100,7 +78,7 @@ def test_good_rows_are_stored_and_each_bad_one_reported(clinic, champion) -> Non
 
 
 def test_results_come_highest_risk_first_with_explanations(clinic, champion) -> None:
-    outcome = _upload(clinic, champion, _csv([_row(i) for i in range(4)]))
+    outcome = _upload(clinic, champion, batch_csv([batch_row(i) for i in range(4)]))
     risks = [r.probability for r in outcome.results]
     assert risks == sorted(risks, reverse=True) and len(set(risks)) > 1
     for row in _stored(clinic):
@@ -112,7 +90,7 @@ def test_results_come_highest_risk_first_with_explanations(clinic, champion) -> 
 
 
 def test_the_same_file_twice_is_stored_once(clinic, champion) -> None:
-    data = _csv([_row(i) for i in range(4)])
+    data = batch_csv([batch_row(i) for i in range(4)])
     first = _upload(clinic, champion, data)
     again = _upload(clinic, champion, data)
 
@@ -128,10 +106,10 @@ def test_the_same_file_twice_is_stored_once(clinic, champion) -> None:
 
 
 def test_a_corrected_file_stores_only_the_corrected_row(clinic, champion) -> None:
-    rows = [_row(0), _row(1, wtkg="-3"), _row(2)]
-    first = _upload(clinic, champion, _csv(rows))
-    rows[1] = _row(1)
-    again = _upload(clinic, champion, _csv(rows))
+    rows = [batch_row(0), batch_row(1, wtkg="-3"), batch_row(2)]
+    first = _upload(clinic, champion, batch_csv(rows))
+    rows[1] = batch_row(1)
+    again = _upload(clinic, champion, batch_csv(rows))
     assert (first.stored, again.stored, again.already_stored) == (2, 1, 2)
     assert len(_stored(clinic)) == 3
 
@@ -147,7 +125,9 @@ def test_a_patient_already_on_file_is_linked_not_duplicated(clinic, champion) ->
         national_id=national_id.replace(".", "").replace("-", ""),
         measurements=MEASUREMENTS,
     )
-    outcome = _upload(clinic, champion, _csv([_row(0, full_name="María José Núñez Ruiz")]))
+    outcome = _upload(
+        clinic, champion, batch_csv([batch_row(0, full_name="María José Núñez Ruiz")])
+    )
     stored = {row.id: row for row in _stored(clinic)}
     assert stored[outcome.results[0].prediction_id].patient_id == earlier.patient_id
     with clinic.engine.connect() as connection:
@@ -161,7 +141,7 @@ def test_a_patient_already_on_file_is_linked_not_duplicated(clinic, champion) ->
 def test_another_uploader_never_sees_the_first_ones_records(clinic, champion) -> None:
     """Issue 14.5: the same file from two clinicians is stored for each, and neither is told
     of, or shown, the other's records."""
-    data = _csv([_row(i) for i in range(3)])
+    data = batch_csv([batch_row(i) for i in range(3)])
     checked = batch.read(data)
     ana = batch.score_and_store(clinic.engine, clinic.vault, champion, checked, actor="ana")
     bruno = batch.score_and_store(clinic.engine, clinic.vault, champion, checked, actor="bruno")
@@ -194,7 +174,7 @@ def test_a_header_repeating_a_column_80000_times_is_refused_as_repeated(clinic) 
     [
         (b"", "empty"),
         (b"\xef\xbb\xbf" + batch.template().encode(), "no patients"),
-        (_csv([_row(0)], columns=[c for c in batch.COLUMNS if c != "cd40"]), "cd40"),
+        (batch_csv([batch_row(0)], columns=[c for c in batch.COLUMNS if c != "cd40"]), "cd40"),
         (b"full_name,full_name\nA,B\n", "repeats: full_name"),
         (b"PK\x03\x04\x00\x00binary spreadsheet", "binary"),
         (b"\x81\x8d\x8f\x90", "UTF-8"),
@@ -207,17 +187,17 @@ def test_a_malformed_file_is_refused_whole(clinic, data: bytes, reason: str) -> 
 
 def test_spreadsheet_dialects_are_read(clinic, champion) -> None:
     """Excel in a Spanish locale: semicolons, decimal commas, a BOM, headers in capitals."""
-    rows = [_row(0, wtkg="72,5"), _row(1)]
-    text = _csv(rows, delimiter=";").decode().replace("full_name", "FULL_NAME")
+    rows = [batch_row(0, wtkg="72,5"), batch_row(1)]
+    text = batch_csv(rows, delimiter=";").decode().replace("full_name", "FULL_NAME")
     checked = batch.read(b"\xef\xbb\xbf" + text.encode("utf-8") + b"\n;;;\n")
     assert not checked.bad
     assert [row.measurements["wtkg"] for row in checked.good] == [72.5, 72.5]
-    latin = batch.read(_csv([_row(1)]).decode().encode("cp1252"))
+    latin = batch.read(batch_csv([batch_row(1)]).decode().encode("cp1252"))
     assert latin.good[0].identity.full_name == "Ana Lucía Gómez"
 
 
 def test_identifiers_never_appear_unmasked(clinic, champion) -> None:
-    outcome = _upload(clinic, champion, _csv([_row(i) for i in range(4)]))
+    outcome = _upload(clinic, champion, batch_csv([batch_row(i) for i in range(4)]))
     shown = batch.masked_csv(outcome.results) + repr(outcome)
     for name, national_id in PEOPLE:
         for part in name.split():
@@ -231,7 +211,10 @@ def test_each_chunk_is_audited_with_the_upload(clinic, champion, monkeypatch) ->
     monkeypatch.setattr(batch, "CHUNK", 3)
     seen = []
     outcome = _upload(
-        clinic, champion, _csv([_row(i) for i in range(4)]), progress=lambda *a: seen.append(a)
+        clinic,
+        champion,
+        batch_csv([batch_row(i) for i in range(4)]),
+        progress=lambda *a: seen.append(a),
     )
     assert seen == [(3, 4), (4, 4)]
     with clinic.engine.connect() as connection:
@@ -249,7 +232,7 @@ def test_each_chunk_is_audited_with_the_upload(clinic, champion, monkeypatch) ->
 
 def test_a_challenger_scores_every_row_in_the_shadow(clinic, champion) -> None:
     rival = type(champion)(champion.name, "99", 0.5, champion.run_id, pipeline=champion.pipeline)
-    _upload(clinic, champion, _csv([_row(i) for i in range(3)]), challenger=rival)
+    _upload(clinic, champion, batch_csv([batch_row(i) for i in range(3)]), challenger=rival)
     for row in _stored(clinic):
         assert row.challenger_version == "99"
         assert row.challenger_probability == pytest.approx(row.probability)
@@ -272,11 +255,11 @@ def test_command_scores_a_file_as_a_clinician(
     clinic = runtime.start(config)
     with db.writing(clinic.engine) as connection:
         for username, role in [("ana", "clinician"), ("root", "admin")]:
-            users.add(
+            accounts.add(
                 connection, "test", username, username, role, PASSWORD, temporary=False, now=NOW
             )
     upload, output = tmp_path / "list.csv", tmp_path / "prioritised.csv"
-    upload.write_bytes(_csv([_row(0), _row(1, karnof="55"), _row(2)]))
+    upload.write_bytes(batch_csv([batch_row(0), batch_row(1, karnof="55"), batch_row(2)]))
 
     assert cli.main(["batch", str(upload), "--as", "root"]) == 1
     assert cli.main(["batch", str(upload), "--as", "Ana", "--output", str(output)]) == 3

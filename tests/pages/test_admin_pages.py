@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from clinic import config, runtime
 from clinic.tables import users as users_table
 from components.plain import unescape
-from tests.pages.test_predict_page import APP, run_directly, signed_in_app
+from tests.pages.support import APP, run_directly, signed_in_app
 
 
 def _add_user(at: AppTest, username: str, password: str) -> AppTest:

@@ -8,8 +8,8 @@ from sqlalchemy import create_engine, select
 
 from clinic import batch, config, runtime
 from clinic.tables import predictions
-from tests.clinic.test_batch import PEOPLE, _csv, _row
-from tests.pages.test_predict_page import run_directly, signed_in_app
+from tests.clinic.support import PEOPLE, batch_csv, batch_row
+from tests.pages.support import run_directly, signed_in_app
 
 
 def _probabilities(tmp_path) -> list[float]:
@@ -32,7 +32,7 @@ def page(trained_store, tmp_path, monkeypatch):
 
 
 def test_a_list_is_checked_stored_once_and_prioritised(page, tmp_path) -> None:
-    data = _csv([_row(0), _row(1, age="-4"), _row(2), _row(3)])
+    data = batch_csv([batch_row(0), batch_row(1, age="-4"), batch_row(2), batch_row(3)])
     at = _upload(page, data)
     assert not at.exception
     assert "3 lines can be scored; 1 need correcting" in at.warning[0].value
@@ -66,7 +66,7 @@ def test_another_clinicians_upload_of_the_same_file_is_never_shown(
 ) -> None:
     """Issue 14.5: ana stored this list first; carla's upload stores her own records and is
     neither told of nor shown ana's."""
-    data = _csv([_row(0), _row(1), _row(2)])
+    data = batch_csv([batch_row(0), batch_row(1), batch_row(2)])
     clinic = runtime.start(config.load())
     earlier = batch.score_and_store(
         clinic.engine, clinic.vault, champion, batch.read(data), actor="ana"

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from clinic import audit, config, db, runtime, users
+from clinic import accounts, audit, config, db, runtime
 from clinic.predictions import predict_and_store
 from components.plain import unescape
+from tests.pages.support import signed_in_app
 from tests.support import MEASUREMENTS
-from tests.pages.test_predict_page import signed_in_app
 
 PEOPLE = [("ana", "Zacarías Quiñónez", "9.876.543-2"), ("bruno", "Tomás Ñañez", "55.666.777")]
 
@@ -22,7 +22,7 @@ def _history(tmp_path, monkeypatch, champion, role: str) -> AppTest:
     now = datetime.now(UTC)
     with db.writing(clinic.engine) as connection:
         for name in ("ana", "bruno"):
-            users.add(
+            accounts.add(
                 connection,
                 "t",
                 name,

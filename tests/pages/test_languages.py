@@ -15,18 +15,17 @@ import streamlit as st
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from clinic import access, config, db, demo, i18n, runtime, sessions, users
+from clinic import access, accounts, config, db, demo, i18n, runtime, sessions
 from clinic.access import Role
 from clinic.tables import predictions
 from clinic.tables import users as users_table
 from components import language
 from components.navigation import PAGES
-from tests.clinic.test_batch import _csv, _row
-from tests.support import MEASUREMENTS
+from tests.clinic.support import batch_csv, batch_row
 from tests.pages.language_walk import visible_texts
-from tests.pages.test_predict_page import NAME, NATIONAL_ID, _fill, fresh_clinic
+from tests.pages.support import APP, NAME, NATIONAL_ID, fill_form, fresh_clinic
+from tests.support import MEASUREMENTS
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
 PASSWORD = "seven blue doors on a wet street"
 PEOPLE = {"clinician": "clara", "supervisor": "sofia", "admin": "adan"}
 
@@ -67,7 +66,7 @@ def clinic_dir(trained_store, champion, tmp_path, monkeypatch) -> Path:
     now = datetime.now(UTC)
     with db.writing(clinic.engine) as connection:
         for role, username in PEOPLE.items():
-            users.add(
+            accounts.add(
                 connection,
                 "test",
                 username,
@@ -88,8 +87,8 @@ def _signed_in(role: str, language: str | None) -> AppTest:
     clinic = runtime.start(config.load())
     now = datetime.now(UTC)
     with clinic.engine.connect() as connection:
-        user = users.by_username(connection, PEOPLE[role])
-    users.set_language(clinic.engine, user.id, language, now)
+        user = accounts.by_username(connection, PEOPLE[role])
+    accounts.set_language(clinic.engine, user.id, language, now)
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.session_state["auth.token"] = sessions.start(clinic.engine, user.id, True, now)
     clinic.engine.dispose()
@@ -131,10 +130,10 @@ def _walk_pages(role: str, language: str) -> dict[str, set[str]]:
             seen[key] = visible_texts(at)
             if key == "predict":
                 seen["predict: empty submit"] = visible_texts(_submit(at))
-                _fill(at, MEASUREMENTS)
+                fill_form(at, MEASUREMENTS)
                 seen["predict: result"] = visible_texts(_submit(at))
             if key == "batch":
-                data = _csv([_row(0), _row(1, age="-4"), _row(2)])
+                data = batch_csv([batch_row(0), batch_row(1, age="-4"), batch_row(2)])
                 at.file_uploader(key="batch.file").upload("list.csv", data, "text/csv")
                 seen["batch: checked"] = visible_texts(at.run())
                 at.main.button[-1].click()  # Score and store (the sidebar holds Log out)
@@ -219,9 +218,9 @@ def _sign_in_steps(data_dir: Path, language: str, monkeypatch) -> dict[str, set[
     clinic = runtime.start(config.load())
     now = datetime.now(UTC)
     with clinic.engine.connect() as connection:
-        clinician = users.by_username(connection, PEOPLE["clinician"])
+        clinician = accounts.by_username(connection, PEOPLE["clinician"])
     with db.writing(clinic.engine) as connection:
-        newcomer = users.by_username(connection, "nuevo") or users.add(
+        newcomer = accounts.by_username(connection, "nuevo") or accounts.add(
             connection, "test", "nuevo", "Nuevo", "clinician", PASSWORD, temporary=True, now=now
         )
     half = sessions.start(clinic.engine, clinician.id, False, now)
@@ -289,7 +288,7 @@ def test_switching_language_keeps_what_was_typed(clinic_dir) -> None:
     at = _signed_in("clinician", None)
     count = select(func.count()).select_from(predictions)
     [before] = _stored(count)
-    _fill(at, MEASUREMENTS)
+    fill_form(at, MEASUREMENTS)
     at.number_input(key="patient_form.cd40").set_value(None)
     _submit(at)
     assert at.error and not at.exception

@@ -17,10 +17,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from clinic import db, sessions, users
+from clinic import accounts, db, sessions
 from components.plain import JOINER, literal, unescape
-from tests.clinic.test_batch import _csv, _row
-from tests.pages.test_predict_page import APP, fresh_clinic, signed_in_app
+from tests.clinic.support import batch_csv, batch_row
+from tests.pages.support import APP, fresh_clinic, signed_in_app
 
 ATTACK = "[x](http://evil.example) ![i](http://evil.example/a.png)"
 WEB_USERNAME = "www.evil.example"  # a valid username (letters, dots) that GFM would link
@@ -96,7 +96,7 @@ def _signed_in_as(tmp_path, monkeypatch, username: str, name: str, role: str) ->
     clinic = fresh_clinic(tmp_path, monkeypatch)
     now = datetime.now(UTC)
     with db.writing(clinic.engine) as connection:
-        user = users.add(
+        user = accounts.add(
             connection,
             "test",
             username,
@@ -142,7 +142,7 @@ def test_the_users_page_names_an_added_user_as_typed(tmp_path, monkeypatch) -> N
 
 def test_an_uploaded_files_extra_columns_show_as_typed(trained_store, tmp_path, monkeypatch):
     at = signed_in_app(tmp_path, monkeypatch).switch_page("views/batch.py").run()
-    lines = _csv([_row(0)]).decode().splitlines()
+    lines = batch_csv([batch_row(0)]).decode().splitlines()
     column = "[x](http://evil.example)"
     data = f'{lines[0]},"{column}"\n{lines[1]},1\n'.encode()
     at.file_uploader(key="batch.file").upload("list.csv", data, "text/csv")

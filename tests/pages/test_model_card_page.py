@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from model_store.tracking import connect
-from tests.pages.test_predict_page import signed_in_app
+from tests.pages.support import signed_in_app
 
 
 @pytest.mark.parametrize("role", ["clinician", "supervisor", "admin"])

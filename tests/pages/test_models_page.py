@@ -12,8 +12,8 @@ from clinic.tables import predictions
 from components import services
 from model_store import tracking
 from model_store.tracking import connect
+from tests.pages.support import fill_form, press_predict, signed_in_app
 from tests.support import MEASUREMENTS
-from tests.pages.test_predict_page import _fill, _predict, signed_in_app
 
 
 def _apply(at: AppTest, change: str, version: str, reason: str) -> AppTest:
@@ -51,15 +51,15 @@ def test_admin_compares_versions_and_promotes_with_a_reason(tmp_path, monkeypatc
 
 def test_a_running_app_serves_the_new_champion_after_the_refresh(tmp_path, monkeypatch, versions):
     at = signed_in_app(tmp_path, monkeypatch, role="clinician")
-    _fill(at, MEASUREMENTS)
-    _predict(at)
+    fill_form(at, MEASUREMENTS)
+    press_predict(at)
     assert "version 1" in " ".join(c.value for c in at.caption)
     from model_store import train
 
     train.promote("2")  # by an admin elsewhere: another replica, or the command line
     services._current_version.clear()  # the refresh window (60 s) has passed
-    _fill(at, {**MEASUREMENTS, "age": MEASUREMENTS["age"] + 1})
-    _predict(at)
+    fill_form(at, {**MEASUREMENTS, "age": MEASUREMENTS["age"] + 1})
+    press_predict(at)
     assert "version 2" in " ".join(c.value for c in at.caption)
     assert [r.model_version for r in _rows(tmp_path)] == ["1", "2"]
 
@@ -69,8 +69,8 @@ def test_the_challenger_is_stored_but_never_shown(tmp_path, monkeypatch, version
 
     train.set_challenger("2")
     at = signed_in_app(tmp_path, monkeypatch, role="clinician")
-    _fill(at, MEASUREMENTS)
-    _predict(at)
+    fill_form(at, MEASUREMENTS)
+    press_predict(at)
     shadow.drain()
     [row] = _rows(tmp_path)
     assert row.challenger_version == "2" and row.model_version == "1"
@@ -85,12 +85,12 @@ def test_the_challenger_is_stored_but_never_shown(tmp_path, monkeypatch, version
 
 def test_registry_outage_keeps_the_last_model_serving(tmp_path, monkeypatch, versions):
     at = signed_in_app(tmp_path, monkeypatch, role="clinician")
-    _fill(at, MEASUREMENTS)
-    _predict(at)
+    fill_form(at, MEASUREMENTS)
+    press_predict(at)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'missing' / 'x' / 'db'}")
     services._current_version.clear()
-    _fill(at, {**MEASUREMENTS, "age": 40})
-    _predict(at)
+    fill_form(at, {**MEASUREMENTS, "age": 40})
+    press_predict(at)
     assert "still serving version 1" in at.warning[0].value
     assert [r.model_version for r in _rows(tmp_path)] == ["1", "1"]
 
@@ -103,8 +103,8 @@ def test_model_card_compares_champion_and_challenger_on_live_traffic(
     train.set_challenger("2")
     at = signed_in_app(tmp_path, monkeypatch, role="supervisor")
     for age in (30, 50):
-        _fill(at, {**MEASUREMENTS, "age": age})
-        _predict(at)
+        fill_form(at, {**MEASUREMENTS, "age": age})
+        press_predict(at)
     shadow.drain()
     at.switch_page("views/model_card.py").run()
     rows = _rows(tmp_path)

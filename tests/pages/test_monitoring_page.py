@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from streamlit.testing.v1 import AppTest
 
 from clinic import config, demo, runtime
-from tests.pages.test_predict_page import run_directly, signed_in_app
+from tests.pages.support import run_directly, signed_in_app
 
 
 def _history(champion, *, shifted: bool) -> None:

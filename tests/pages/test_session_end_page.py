@@ -9,10 +9,10 @@ from sqlalchemy import create_engine
 from streamlit.testing.v1 import AppTest
 
 from clinic import config, db, runtime, sessions
-from clinic import users as clinic_users
+from clinic import accounts
 from clinic.tables import users
+from tests.pages.support import fill_form, press_predict, signed_in_app, stored_predictions
 from tests.support import MEASUREMENTS
-from tests.pages.test_predict_page import _fill, _predict, _stored, signed_in_app
 
 
 def _end_the_session(tmp_path, at: AppTest) -> None:
@@ -34,9 +34,9 @@ def _sign_in_again(tmp_path, at: AppTest, username: str = "carla") -> None:
 def _predict_after_the_end(tmp_path, monkeypatch) -> AppTest:
     """Carla fills the form, her session ends (idle), then she presses Predict."""
     at = signed_in_app(tmp_path, monkeypatch)
-    _fill(at, MEASUREMENTS)
+    fill_form(at, MEASUREMENTS)
     _end_the_session(tmp_path, at)
-    return _predict(at)
+    return press_predict(at)
 
 
 def test_predict_after_the_session_ended_keeps_the_values_not_the_identity(
@@ -47,7 +47,7 @@ def test_predict_after_the_session_ended_keeps_the_values_not_the_identity(
     assert not at.metric
     assert [b.label for b in at.button if b.label == "Predict"] == []
     assert "Username" in [t.label for t in at.text_input]
-    assert _stored(tmp_path) == 0
+    assert stored_predictions(tmp_path) == 0
 
     _sign_in_again(tmp_path, at)
     at.run()
@@ -72,7 +72,7 @@ def test_a_draft_is_not_shown_to_someone_else_in_the_same_tab(
 def _add_dario() -> int:
     engine = runtime.start(config.load()).engine
     with db.writing(engine) as connection:
-        dario = clinic_users.add(
+        dario = accounts.add(
             connection,
             "test",
             "dario",
@@ -90,8 +90,8 @@ def test_after_a_log_out_the_next_user_in_the_tab_sees_nothing_of_the_last(
     trained_store, tmp_path, monkeypatch
 ) -> None:
     at = signed_in_app(tmp_path, monkeypatch)
-    _fill(at, MEASUREMENTS)
-    _predict(at)
+    fill_form(at, MEASUREMENTS)
+    press_predict(at)
     assert at.metric  # Carla's result, with her patient's masked identity
     next(b for b in at.sidebar.button if b.label == "Log out").click()
     at.run()
