@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 
 from benchmarks.home import use_home
 from benchmarks.report import RESULTS, Figure, measure
-from clinic import config, db, demo, patients, records, runtime, sessions, users
-from clinic.records import Filters, Order
+from clinic import accounts, config, db, demo, patients, runtime, sessions
+from clinic.accounts import User
+from clinic.history import Filters, Order, find_patient, page, summary
 from clinic.runtime import Clinic
 from clinic.tables import predictions
-from clinic.users import User
 
 HOME = RESULTS.parent / "bench-history"
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -38,8 +38,8 @@ def prepare(n: int, database_url: str | None) -> Clinic:
     clinic = runtime.start(config.load())
     with db.writing(clinic.engine) as connection:
         for username, role in [(CLINICIAN, "clinician"), (SUPERVISOR, "supervisor")]:
-            if users.by_username(connection, username) is None:
-                users.add(
+            if accounts.by_username(connection, username) is None:
+                accounts.add(
                     connection,
                     "bench",
                     username,
@@ -72,7 +72,7 @@ def _password() -> str:
 
 def _account(clinic: Clinic, username: str) -> User:
     with clinic.engine.connect() as connection:
-        account = users.by_username(connection, username)
+        account = accounts.by_username(connection, username)
     assert account is not None  # created by prepare()
     return account
 
@@ -111,16 +111,16 @@ def figures(clinic: Clinic, repeat: int, command: str) -> list[Figure]:
 
     def first_page(viewer: User, filters: Filters, order: Order = Order.NEWEST):
         return lambda: (
-            records.summary(engine, viewer, filters),
-            records.page(engine, viewer, filters, order=order),
+            summary(engine, viewer, filters),
+            page(engine, viewer, filters, order=order),
         )
 
     national_ids = iter(_sample_ids(clinic, 10_000 if repeat > 1000 else repeat + 10))
 
     def lookup() -> None:
-        found = records.find_patient(engine, vault, supervisor, next(national_ids))
+        found = find_patient(engine, vault, supervisor, next(national_ids))
         assert found is not None  # sampled from stored patients
-        records.page(engine, supervisor, Filters(patient_id=found))
+        page(engine, supervisor, Filters(patient_id=found))
 
     history = _rendered(clinic, supervisor, "views/history.py")
     history_all_time = _rendered(clinic, supervisor, "views/history.py")
@@ -152,7 +152,7 @@ def figures(clinic: Clinic, repeat: int, command: str) -> list[Figure]:
         ),
         (
             "page 1,000 of all time (queries, OFFSET)",
-            lambda: records.page(engine, supervisor, Filters(), offset=999 * 50),
+            lambda: page(engine, supervisor, Filters(), offset=999 * 50),
             None,
         ),
         ("patient lookup: blind index + records (queries)", lookup, LOOKUP_GOAL_MS),

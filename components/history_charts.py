@@ -9,8 +9,8 @@ from datetime import date
 import plotly.graph_objects as go
 
 from clinic import i18n
+from clinic.history import Record
 from clinic.i18n import _
-from clinic.records import Record
 from clinic.risk import RiskBand
 from components.plots import MARGIN
 

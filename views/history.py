@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from clinic import access, i18n, records
+from clinic import access, disclosure, history, i18n
 from clinic.access import Action
+from clinic.disclosure import Purpose
+from clinic.history import Filters, Order
 from clinic.i18n import _, ngettext
-from clinic.records import Filters, Order, Purpose
 from clinic.risk import RiskBand, class_label
 from components import explanation_chart, history_charts, plots, tables
 from components.dates import moment_format, utc_range
@@ -51,7 +52,7 @@ st.caption(
 )
 
 today = datetime.now(UTC).date()
-clinicians, versions = records.choices(clinic.engine, user)
+clinicians, versions = history.choices(clinic.engine, user)
 dates, banding, classing = st.columns(3)
 since, until = utc_range(dates, days=90)
 bands = banding.multiselect(
@@ -81,7 +82,7 @@ lookup = st.text_input(
 
 patient_id = None
 if lookup.strip():
-    patient_id = records.find_patient(clinic.engine, clinic.vault, user, lookup)
+    patient_id = history.find_patient(clinic.engine, clinic.vault, user, lookup)
     if patient_id is None:
         st.info(_("No patient with that national ID among the records you can see."))
         st.stop()
@@ -96,19 +97,19 @@ filters = Filters(
 )
 
 if not patient_id:
-    overview = records.summary(clinic.engine, user, filters)
+    overview = history.summary(clinic.engine, user, filters)
     weekly, banded, by_version = st.columns(3)
     plots.show(history_charts.per_week(overview.per_week), weekly)
     plots.show(history_charts.per_band(overview.per_band), banded)
     plots.show(history_charts.positive_share(overview.positive_share_by_version), by_version)
 
 number = st.number_input(_("Page"), min_value=1, value=1, step=1)
-rows, total = records.page(
+rows, total = history.page(
     clinic.engine, user, filters, order=order, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
 )
 table = pd.DataFrame(
     [dataclasses.asdict(r) for r in rows],
-    columns=[f.name for f in dataclasses.fields(records.Record)],
+    columns=[f.name for f in dataclasses.fields(history.Record)],
 )
 table["risk_band"] = table["risk_band"].map(lambda band: RiskBand(band).word)
 st.caption(
@@ -148,7 +149,7 @@ explained = st.selectbox(
     format_func=_any_record([r.id for r in rows]),
 )
 if explained is not None:
-    stored = records.explanation(clinic.engine, user, explained)
+    stored = history.explanation(clinic.engine, user, explained)
     if stored is None:
         st.info(_("No explanation is stored for this record (demo data has none)."))
     else:
@@ -183,7 +184,7 @@ with st.form("reveal"):  # not cleared on submit: a refused reason stays, to be 
     )
     reason = st.text_input(
         _("Reason"),
-        help=_("At least {n} characters; no names or IDs.").format(n=records.MIN_REASON),
+        help=_("At least {n} characters; no names or IDs.").format(n=disclosure.MIN_REASON),
         key=f"reveal.reason.{attempt}",
     )
     pressed = st.form_submit_button(_("Reveal identity"))
@@ -193,7 +194,7 @@ elif pressed and purpose is None:
     st.error(_("Choose the purpose of this reveal."))
 elif pressed:
     try:
-        revealed = records.reveal(
+        revealed = disclosure.reveal(
             clinic.engine, clinic.vault, user, record_id, purpose, reason, datetime.now(UTC)
         )
     except ValueError as exc:
@@ -219,7 +220,7 @@ elif pressed:
 
 st.subheader(_("Export"))
 if st.button(_("Prepare CSV of this filter (masked)")):
-    data = records.export_csv(clinic.engine, user, filters, datetime.now(UTC))
+    data = disclosure.export_csv(clinic.engine, user, filters, datetime.now(UTC))
     st.download_button(
         _("Download CSV"),
         data,

@@ -9,14 +9,15 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import event, func, select, update
 
-from clinic import audit, batch, db, patients, records, runtime, users
+from clinic import accounts as clinic_accounts
+from clinic import audit, batch, batch_file, db, disclosure, history, patients, runtime
+from clinic.history import Filters
 from clinic.identity import Identity
 from clinic.predictions import predict_and_store
-from clinic.records import Filters
 from clinic.tables import patient_names
 from clinic.tables import patients as patients_table
 from clinic.vault import DecryptionFailed
-from tests.clinic.test_batch import _csv, _row
+from tests.clinic.support import batch_csv, batch_row
 from tests.support import MEASUREMENTS
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -30,10 +31,10 @@ def clinic(config):
 
 
 @pytest.fixture
-def accounts(clinic) -> dict[str, users.User]:
+def accounts(clinic) -> dict[str, clinic_accounts.User]:
     with db.writing(clinic.engine) as connection:
         return {
-            name: users.add(
+            name: clinic_accounts.add(
                 connection,
                 "t",
                 name,
@@ -60,9 +61,9 @@ def _predict(clinic, model, actor: str, identity: tuple[str, str]):
     )
 
 
-def _reveal(clinic, supervisor: users.User, record_id: int) -> records.Revealed:
+def _reveal(clinic, supervisor: clinic_accounts.User, record_id: int) -> disclosure.Revealed:
     reason = "Arrange the follow-up visit"
-    return records.reveal(
+    return disclosure.reveal(
         clinic.engine, clinic.vault, supervisor, record_id, "treatment", reason, NOW
     )
 
@@ -77,13 +78,13 @@ def test_another_clinicians_name_for_the_same_id_never_changes_a_record(
     assert theirs.patient_id == mine.patient_id
     assert theirs.name_masked == "M. O."
 
-    ana_rows, _ = records.page(clinic.engine, accounts["ana"], Filters())
+    ana_rows, _ = history.page(clinic.engine, accounts["ana"], Filters())
     assert [r.name_masked for r in ana_rows] == ["Z. Q."]
-    bruno_rows, _ = records.page(clinic.engine, accounts["bruno"], Filters())
+    bruno_rows, _ = history.page(clinic.engine, accounts["bruno"], Filters())
     assert [r.name_masked for r in bruno_rows] == ["M. O."]
-    timeline, _ = records.page(clinic.engine, accounts["sara"], Filters(patient_id=mine.patient_id))
+    timeline, _ = history.page(clinic.engine, accounts["sara"], Filters(patient_id=mine.patient_id))
     assert {(r.id, r.name_masked) for r in timeline} == {(mine.id, "Z. Q."), (theirs.id, "M. O.")}
-    export = records.export_csv(clinic.engine, accounts["sara"], Filters(), NOW)
+    export = disclosure.export_csv(clinic.engine, accounts["sara"], Filters(), NOW)
     assert f"{mine.id}," in export and "Z. Q." in export and "M. O." in export
 
     revealed = _reveal(clinic, accounts["sara"], mine.id)
@@ -160,13 +161,13 @@ def test_a_batch_files_names_as_typed_line_by_line(clinic, accounts, champion) -
     every record shows the name on its own line."""
     first = _predict(clinic, champion, "ana", FIRST)
     rows = [
-        _row(0, full_name="Mallory Overwrite", national_id=FIRST[1]),
-        _row(1, full_name="Ana Lucía Gómez"),
-        _row(2, full_name="Ana Lucía Gómez de Ruiz", national_id="52345678"),  # same as line 3
-        _row(3, full_name=FIRST[0], national_id="1987654321"),
+        batch_row(0, full_name="Mallory Overwrite", national_id=FIRST[1]),
+        batch_row(1, full_name="Ana Lucía Gómez"),
+        batch_row(2, full_name="Ana Lucía Gómez de Ruiz", national_id="52345678"),  # same as line 3
+        batch_row(3, full_name=FIRST[0], national_id="1987654321"),
     ]
     outcome = batch.score_and_store(
-        clinic.engine, clinic.vault, champion, batch.read(_csv(rows)), actor="bruno"
+        clinic.engine, clinic.vault, champion, batch_file.read(batch_csv(rows)), actor="bruno"
     )
     by_line = {r.line: r for r in outcome.results}
     assert {line: r.name_masked for line, r in by_line.items()} == {
@@ -175,7 +176,7 @@ def test_a_batch_files_names_as_typed_line_by_line(clinic, accounts, champion) -
         4: "A. L. G. D. R.",
         5: "Z. Q.",
     }
-    listed, _ = records.page(clinic.engine, accounts["sara"], Filters(), limit=10)
+    listed, _ = history.page(clinic.engine, accounts["sara"], Filters(), limit=10)
     assert {r.id: r.name_masked for r in listed} == {
         first.id: "Z. Q.",
         **{r.prediction_id: r.name_masked for r in outcome.results},

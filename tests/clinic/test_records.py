@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from clinic import audit, db, demo, records, runtime, users
+from clinic import accounts as clinic_accounts
+from clinic import audit, db, demo, disclosure, runtime
+from clinic.history import AccessDenied, Filters, Order, choices, find_patient, page, summary
+from clinic.history import explanation as stored_explanation
 from clinic.predictions import predict_and_store
-from clinic.records import AccessDenied, Filters
 from clinic.tables import audit_events
 from tests.support import MEASUREMENTS
 
@@ -32,7 +34,7 @@ def history(config, champion):
             ("sara", "supervisor"),
             ("root", "admin"),
         ]:
-            accounts[name] = users.add(
+            accounts[name] = clinic_accounts.add(
                 connection,
                 "t",
                 name,
@@ -58,32 +60,32 @@ def history(config, champion):
 
 def test_a_clinician_sees_only_their_own_whatever_the_filter(history) -> None:
     clinic, accounts = history
-    rows, total = records.page(clinic.engine, accounts["ana"], Filters())
+    rows, total = page(clinic.engine, accounts["ana"], Filters())
     assert total == 2 and {r.clinician for r in rows} == {"ana"}
     crafted = Filters(clinician="bruno")
-    assert records.page(clinic.engine, accounts["ana"], crafted) == ([], 0)
-    bruno_patient = records.find_patient(clinic.engine, clinic.vault, accounts["bruno"], "55666777")
-    assert records.page(clinic.engine, accounts["ana"], Filters(patient_id=bruno_patient)) == (
+    assert page(clinic.engine, accounts["ana"], crafted) == ([], 0)
+    bruno_patient = find_patient(clinic.engine, clinic.vault, accounts["bruno"], "55666777")
+    assert page(clinic.engine, accounts["ana"], Filters(patient_id=bruno_patient)) == (
         [],
         0,
     )
-    assert records.find_patient(clinic.engine, clinic.vault, accounts["ana"], "55666777") is None
+    assert find_patient(clinic.engine, clinic.vault, accounts["ana"], "55666777") is None
 
 
 def test_a_supervisor_sees_everyone_masked(history) -> None:
     clinic, accounts = history
-    rows, total = records.page(clinic.engine, accounts["sara"], Filters())
+    rows, total = page(clinic.engine, accounts["sara"], Filters())
     assert total == 3
     assert {r.national_id_masked for r in rows} == {"••••5432", "••••4050", "••••6777"}
     assert {r.name_masked for r in rows} == {"Z. Q.", "E. B.", "T. Ñ."}
     with pytest.raises(AccessDenied):
-        records.page(clinic.engine, accounts["root"], Filters())
+        page(clinic.engine, accounts["root"], Filters())
 
 
 def test_pages_split_the_history_without_overlap(history) -> None:
     clinic, accounts = history
-    first, total = records.page(clinic.engine, accounts["sara"], Filters(), limit=2)
-    second, _ = records.page(clinic.engine, accounts["sara"], Filters(), offset=2, limit=2)
+    first, total = page(clinic.engine, accounts["sara"], Filters(), limit=2)
+    second, _ = page(clinic.engine, accounts["sara"], Filters(), offset=2, limit=2)
     assert total == 3 and len(first) == 2 and len(second) == 1
     assert not {r.id for r in first} & {r.id for r in second}
 
@@ -91,17 +93,17 @@ def test_pages_split_the_history_without_overlap(history) -> None:
 @pytest.mark.parametrize("typed", ["9.876.543-2", "98765432", " 9 876 543 2 "])
 def test_lookup_finds_the_patient_however_punctuated(history, typed) -> None:
     clinic, accounts = history
-    patient = records.find_patient(clinic.engine, clinic.vault, accounts["sara"], typed)
-    rows, total = records.page(clinic.engine, accounts["sara"], Filters(patient_id=patient))
+    patient = find_patient(clinic.engine, clinic.vault, accounts["sara"], typed)
+    rows, total = page(clinic.engine, accounts["sara"], Filters(patient_id=patient))
     assert total == 1 and rows[0].national_id_masked == "••••5432"
 
 
 def test_reveal_needs_a_supervisor_a_purpose_and_a_reason(history) -> None:
     clinic, accounts = history
-    record = records.page(clinic.engine, accounts["sara"], Filters())[0][-1]
+    record = page(clinic.engine, accounts["sara"], Filters())[0][-1]
     for viewer in ("ana", "root"):
         with pytest.raises(AccessDenied):
-            records.reveal(
+            disclosure.reveal(
                 clinic.engine,
                 clinic.vault,
                 accounts[viewer],
@@ -111,11 +113,11 @@ def test_reveal_needs_a_supervisor_a_purpose_and_a_reason(history) -> None:
                 NOW,
             )
     with pytest.raises(ValueError, match="at least 10"):
-        records.reveal(
+        disclosure.reveal(
             clinic.engine, clinic.vault, accounts["sara"], record.id, "treatment", "because", NOW
         )
     with pytest.raises(ValueError, match="Purpose"):
-        records.reveal(
+        disclosure.reveal(
             clinic.engine,
             clinic.vault,
             accounts["sara"],
@@ -126,7 +128,7 @@ def test_reveal_needs_a_supervisor_a_purpose_and_a_reason(history) -> None:
         )
     assert "reveal" not in [e["action"] for e in audit.search(clinic.engine)]
 
-    revealed = records.reveal(
+    revealed = disclosure.reveal(
         clinic.engine,
         clinic.vault,
         accounts["sara"],
@@ -172,9 +174,9 @@ def test_reveal_refuses_a_reason_that_names_the_patient(history, champion, reaso
         national_id="98765432",
         measurements=MEASUREMENTS,
     )
-    record = records.page(clinic.engine, accounts["sara"], Filters(clinician="ana"))[0][-1]
+    record = page(clinic.engine, accounts["sara"], Filters(clinician="ana"))[0][-1]
     with pytest.raises(ValueError, match="must not contain any name") as refused:
-        records.reveal(
+        disclosure.reveal(
             clinic.engine, clinic.vault, accounts["sara"], record.id, "treatment", reason, NOW
         )
     for secret in ("Zacar", "Quiñ", "Mallory", "6543", "9876"):
@@ -194,8 +196,8 @@ def test_reveal_refuses_a_reason_that_names_the_patient(history, champion, reaso
 )
 def test_reveal_accepts_a_reason_that_only_resembles_the_patient(history, reason) -> None:
     clinic, accounts = history
-    record = records.page(clinic.engine, accounts["sara"], Filters(clinician="ana"))[0][-1]
-    revealed = records.reveal(
+    record = page(clinic.engine, accounts["sara"], Filters(clinician="ana"))[0][-1]
+    revealed = disclosure.reveal(
         clinic.engine, clinic.vault, accounts["sara"], record.id, "treatment", reason, NOW
     )
     assert revealed.identity.full_name == "Zacarías Quiñónez"
@@ -204,8 +206,8 @@ def test_reveal_accepts_a_reason_that_only_resembles_the_patient(history, reason
 def test_export_is_masked_audited_and_for_supervisors_only(history) -> None:
     clinic, accounts = history
     with pytest.raises(AccessDenied):
-        records.export_csv(clinic.engine, accounts["ana"], Filters(), NOW)
-    text = records.export_csv(clinic.engine, accounts["sara"], Filters(clinician="ana"), NOW)
+        disclosure.export_csv(clinic.engine, accounts["ana"], Filters(), NOW)
+    text = disclosure.export_csv(clinic.engine, accounts["sara"], Filters(clinician="ana"), NOW)
     lines = text.strip().splitlines()
     assert len(lines) == 3 and lines[0].startswith("id,created_at,name_masked")
     for full_name, national_id in [p for people in PATIENTS.values() for p in people]:
@@ -235,8 +237,8 @@ def test_totals_and_charts_agree_with_counts_made_from_the_rows(
     plan = demo.Plan(n=400, clinicians=["ana", "bruno"], now=NOW, days=45, seed=3)
     demo.generate(clinic.engine, clinic.vault, champion, plan, actor="t")
     filters = dataclasses.replace(filters, model_version=filters.model_version and champion.version)
-    rows, total = records.page(clinic.engine, accounts[viewer], filters, limit=10_000)
-    result = records.summary(clinic.engine, accounts[viewer], filters)
+    rows, total = page(clinic.engine, accounts[viewer], filters, limit=10_000)
+    result = summary(clinic.engine, accounts[viewer], filters)
     assert total == len(rows) > 0
     assert all(r.clinician == "ana" for r in rows) or viewer == "sara"
     weeks: dict = {}
@@ -258,31 +260,31 @@ def test_the_list_sorts_by_date_either_way_or_by_risk(history, champion) -> None
     plan = demo.Plan(n=120, clinicians=["ana"], now=NOW, days=10, seed=4)
     demo.generate(clinic.engine, clinic.vault, champion, plan, actor="t")
     listed = {
-        order: records.page(clinic.engine, accounts["sara"], Filters(), order=order, limit=500)[0]
-        for order in records.Order
+        order: page(clinic.engine, accounts["sara"], Filters(), order=order, limit=500)[0]
+        for order in Order
     }
-    newest = [(r.created_at, r.id) for r in listed[records.Order.NEWEST]]
+    newest = [(r.created_at, r.id) for r in listed[Order.NEWEST]]
     assert newest == sorted(newest, reverse=True) and len(newest) == 123
-    assert listed[records.Order.OLDEST] == listed[records.Order.NEWEST][::-1]
-    risks = [r.probability for r in listed[records.Order.RISK]]
+    assert listed[Order.OLDEST] == listed[Order.NEWEST][::-1]
+    risks = [r.probability for r in listed[Order.RISK]]
     assert risks == sorted(risks, reverse=True) and risks[0] > risks[-1]
 
 
 def test_filter_choices_come_from_the_viewers_own_records(history, champion) -> None:
     clinic, accounts = history
-    assert records.choices(clinic.engine, accounts["sara"]) == (
+    assert choices(clinic.engine, accounts["sara"]) == (
         ["ana", "bruno"],
         [champion.version],
     )
-    assert records.choices(clinic.engine, accounts["ana"]) == (["ana"], [champion.version])
+    assert choices(clinic.engine, accounts["ana"]) == (["ana"], [champion.version])
 
 
 def test_explanations_are_stored_and_shown_only_within_scope(history, champion) -> None:
     clinic, accounts = history
-    rows, _ = records.page(clinic.engine, accounts["sara"], Filters(clinician="bruno"))
-    stored = records.explanation(clinic.engine, accounts["sara"], rows[0].id)
+    rows, _ = page(clinic.engine, accounts["sara"], Filters(clinician="bruno"))
+    stored = stored_explanation(clinic.engine, accounts["sara"], rows[0].id)
     assert stored is not None
     explanation, measurements = stored
     assert explanation.probability == pytest.approx(rows[0].probability, abs=1e-6)
     assert explanation.contributions == champion.explain(measurements).contributions
-    assert records.explanation(clinic.engine, accounts["ana"], rows[0].id) is None  # bruno's
+    assert stored_explanation(clinic.engine, accounts["ana"], rows[0].id) is None  # bruno's

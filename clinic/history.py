@@ -1,4 +1,4 @@
-"""The prediction history: what a viewer may list (masked), find, reveal (audited) and export.
+"""The prediction history: what a viewer may list (masked), find and summarise.
 
 Clinicians see only the predictions they made; supervisors see all; administrators none. Lists
 carry the masked forms written at prediction time, so nothing is decrypted to show a page.
@@ -6,18 +6,15 @@ carry the masked forms written at prediction time, so nothing is decrypted to sh
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Date,
     Engine,
     Select,
@@ -30,53 +27,23 @@ from sqlalchemy import (
     true,
 )
 
-from clinic import audit, db, patients
+from clinic import patients
+from clinic.access import Action, may
+from clinic.accounts import User
 from clinic.i18n import N_, _
-from clinic.identity import Identity, normalise_national_id
+from clinic.identity import normalise_national_id
 from clinic.tables import patient_names, prediction_counts, predictions
 from clinic.tables import patients as patients_table
-from clinic.users import Role, User
-from model_store.explain import Explanation
-
-MIN_REASON = 10
+from model_store.explanation import Explanation
 
 
 class AccessDenied(PermissionError):
     """The viewer's role does not allow this."""
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
     """`text` with its first letter in capitals, as a list shows it."""
     return text[:1].upper() + text[1:]
-
-
-class Purpose(StrEnum):
-    """Why an identity is revealed (HIPAA-style purposes of use)."""
-
-    TREATMENT = "treatment"
-    EMERGENCY = "emergency treatment"
-    OPERATIONS = "healthcare operations"
-    PATIENT_REQUEST = "patient request"
-    OTHER = "other"
-
-    @property
-    def name_shown(self) -> str:
-        """The purpose in the reader's language, lower case, as in a sentence."""
-        return _(_PURPOSE_NAMES[self])
-
-    @property
-    def label(self) -> str:
-        """The purpose in the reader's language, as a list shows it ('Treatment')."""
-        return _sentence(self.name_shown)
-
-
-_PURPOSE_NAMES = {
-    Purpose.TREATMENT: N_("treatment"),
-    Purpose.EMERGENCY: N_("emergency treatment"),
-    Purpose.OPERATIONS: N_("healthcare operations"),
-    Purpose.PATIENT_REQUEST: N_("patient request"),
-    Purpose.OTHER: N_("other"),
-}
 
 
 class Order(StrEnum):
@@ -89,7 +56,7 @@ class Order(StrEnum):
     @property
     def label(self) -> str:
         """The order in the reader's language, as a list shows it ('Newest first')."""
-        return _sentence(_(_ORDER_NAMES[self]))
+        return sentence(_(_ORDER_NAMES[self]))
 
 
 _ORDER_NAMES = {
@@ -130,9 +97,9 @@ class Record:
 
 
 def _scope(viewer: User, created_by: ColumnElement[str]) -> ColumnElement[bool]:
-    if viewer.role is Role.SUPERVISOR:
+    if may(viewer.role, Action.SEE_ALL_HISTORY):
         return true()
-    if viewer.role is Role.CLINICIAN:
+    if may(viewer.role, Action.SEE_HISTORY):
         return created_by == viewer.username
     raise AccessDenied("Administrators do not see patient records.")
 
@@ -302,110 +269,11 @@ def explanation(
     return Explanation.from_json(row.explanation), row.measurements
 
 
-@dataclass(frozen=True)
-class Revealed:
-    """What a reveal shows: the identity typed with the record, and whether the name on file
-    for that ID (the one typed most recently) is another one, which is not shown."""
-
-    identity: Identity
-    name_on_file_differs: bool
-
-
-def reveal(
-    engine: Engine, vault, viewer: User, record_id: int, purpose: str, reason: str, now: datetime
-) -> Revealed:
-    """A supervisor's audited look at one record's identity, as typed with that record; the
-    event commits before return. A reason that names the patient is refused, and that attempt
-    is audited too (without the reason), so guessing names through refusals leaves a trace."""
-    if viewer.role is not Role.SUPERVISOR:
-        raise AccessDenied("Only supervisors may reveal an identity.")
-    try:
-        purpose = Purpose(purpose)
-    except ValueError as exc:
-        raise ValueError(
-            _("Purpose must be one of: {purposes}.").format(
-                purposes=", ".join(p.name_shown for p in Purpose)
-            )
-        ) from exc
-    reason = " ".join(reason.split())
-    if len(reason) < MIN_REASON:
-        raise ValueError(_("Reason must be at least {n} characters.").format(n=MIN_REASON))
-    with db.writing(engine) as connection:
-        record = connection.execute(
-            select(predictions.c.patient_id, predictions.c.name_id).where(
-                predictions.c.id == record_id
-            )
-        ).first()
-        if record is None:
-            raise LookupError(f"No record {record_id}.")
-        typed = patients.names(connection, vault, record.patient_id)
-        national_id = patients.decrypt_national_id(connection, vault, record.patient_id)
-        named = _mentions(reason, typed.values(), national_id)
-        details = (
-            {"purpose": purpose.value} if named else {"purpose": purpose.value, "reason": reason}
-        )
-        action = "reveal.refused" if named else "reveal"
-        audit.record(connection, viewer.username, action, target=record_id, details=details, at=now)
-        on_file = patients.name_on_file(connection, record.patient_id)
-    if named:
-        raise ValueError(
-            _(
-                "The reason must not contain any name typed for this patient, nor four or more "
-                "characters of their ID in a row. Say why the identity is needed instead."
-            )
-        )
-    name = typed[record.name_id]
-    return Revealed(Identity(name, national_id), name_on_file_differs=typed[on_file] != name)
-
-
-ID_RUN = 4
-"""This many characters of the national ID in a row, in a reason, count as writing the ID."""
-NAME_PART = 3
-"""A word of the name this long or longer, in a reason, counts as writing the name."""
-
-
-def _mentions(reason: str, names: Iterable[str], national_id: str) -> bool:
-    """Whether the reason writes any name typed for the patient (whole, or any word of it of
-    NAME_PART letters or more; accents and case aside) or ID_RUN characters of the ID in a row
-    (punctuation aside)."""
-    said = _words(reason)
-    spoken = f" {' '.join(said)} "
-    for name in names:
-        parts = _words(name)
-        if f" {' '.join(parts)} " in spoken or any(
-            len(part) >= NAME_PART and part in said for part in parts
-        ):
-            return True
-    compact = "".join(c for c in _plain(reason).upper() if c.isalnum())
-    number = normalise_national_id(national_id)
-    return any(number[i : i + ID_RUN] in compact for i in range(len(number) - ID_RUN + 1))
-
-
-def _plain(text: str) -> str:
-    """`text` without accents: 'Quiñónez' -> 'Quinonez'."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def _words(text: str) -> list[str]:
-    """The words of `text` (runs of letters), without accents, case folded."""
-    return re.findall(r"[^\W\d_]+", _plain(text).casefold())
-
-
-def export_csv(engine: Engine, viewer: User, filters: Filters, now: datetime) -> str:
-    """The filtered history as CSV, masked identifiers only; the export is audited."""
-    if viewer.role is not Role.SUPERVISOR:
-        raise AccessDenied("Only supervisors may export the history.")
-    with db.writing(engine) as connection:
-        rows = connection.execute(_listing(_where(viewer, filters), Order.NEWEST)).all()
-        audit.record(connection, viewer.username, "export", details={"rows": len(rows)}, at=now)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[c.name for c in _COLUMNS])
-    writer.writeheader()
-    for row in rows:
-        record = asdict(Record(**row._mapping))
-        record["created_at"] = record["created_at"].isoformat(timespec="seconds")
-        writer.writerow(record)
-    return out.getvalue()
+def matching(connection: Connection, viewer: User, filters: Filters) -> list[Record]:
+    """Every record matching `filters`, newest first, read on the caller's connection (an export
+    reads them in the transaction that audits it)."""
+    rows = connection.execute(_listing(_where(viewer, filters), Order.NEWEST))
+    return [Record(**row._mapping) for row in rows]
 
 
 @dataclass(frozen=True)
