@@ -31,9 +31,10 @@ messages: install  ## extract the interface texts again and merge them into loca
 		--omit-header -o build/messages.pot app.py views components clinic model_store
 	$(BIN)/pybabel update -i build/messages.pot -d locales -D messages --no-wrap --ignore-obsolete
 
-lint: install
+lint: install  ## ruff, then the layer contracts in pyproject.toml (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build
