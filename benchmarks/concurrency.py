@@ -207,7 +207,7 @@ def _patients(seat: int, stamp: int, first: dict[str, float | int], n: int) -> l
 
 def _first_patients(count: int) -> list[dict[str, float | int]]:
     """The first `count` rows of the training data, as a clinician would type them."""
-    from model_store.train import load_data
+    from model_store.dataset import load_data
 
     rows = load_data().head(count).to_dict("records")
     return [

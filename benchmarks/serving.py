@@ -13,8 +13,8 @@ from benchmarks.report import RESULTS, Figure, measure
 from benchmarks.rest_server import mlflow_serve
 from clinic import config, runtime
 from clinic.predictions import predict_and_store
+from model_store.dataset import load_data
 from model_store.schema import CODES, FIELDS
-from model_store.train import load_data
 
 HOME = RESULTS.parent / "bench-serving"
 RATIO_GOAL = 0.5

@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 
 from clinic import access, audit, db
 from clinic.access import Action
+from clinic.accounts import User
 from clinic.i18n import _
-from clinic.users import User
 
 
 class NotAllowed(PermissionError):
@@ -33,10 +33,10 @@ class Change:
 
 def promote(engine: Engine, actor: User, version: str, reason: str, now: datetime) -> Change:
     """Make `version` champion (the app serves it within the refresh window)."""
-    from model_store import train
+    from model_store import aliases
 
     def move() -> tuple[str | None, str | None]:
-        moved = train.promote(version)
+        moved = aliases.promote(version)
         return moved.previous, moved.current
 
     return _audited(engine, actor, "model.promote", "champion", reason, now, move)
@@ -44,10 +44,10 @@ def promote(engine: Engine, actor: User, version: str, reason: str, now: datetim
 
 def rollback(engine: Engine, actor: User, reason: str, now: datetime) -> Change:
     """Make the previous champion champion again."""
-    from model_store import train
+    from model_store import aliases
 
     def move() -> tuple[str | None, str | None]:
-        moved = train.rollback()
+        moved = aliases.rollback()
         return moved.previous, moved.current
 
     return _audited(engine, actor, "model.rollback", "champion", reason, now, move)
@@ -57,10 +57,10 @@ def set_challenger(
     engine: Engine, actor: User, version: str | None, reason: str, now: datetime
 ) -> Change:
     """Shadow-score every prediction with `version` too (None stops it)."""
-    from model_store import train
+    from model_store import aliases
 
     def move() -> tuple[str | None, str | None]:
-        return train.set_challenger(version), version
+        return aliases.set_challenger(version), version
 
     return _audited(engine, actor, "model.challenger", "challenger", reason, now, move)
 

@@ -86,11 +86,11 @@ def _alias_change(change: Callable[[], tuple[str, bool]]) -> int:
     """Run one alias change; print what moved, or why nothing did (status 2)."""
     from mlflow.exceptions import MlflowException
 
-    from model_store import train
+    from model_store.aliases import UnknownVersion
 
     try:
         message, changed = change()
-    except train.UnknownVersion as exc:
+    except UnknownVersion as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except MlflowException as exc:  # e.g. the tracking server is down
@@ -109,10 +109,11 @@ def _train(*, if_no_champion: bool) -> int:
         print(f"{name} is version {current}; not training (--if-no-champion).")
         return 0
     from model_store import train  # heavy (sklearn, skops): only when training for real
+    from model_store.dataset import DataIntegrityError
 
     try:
         result = train.train()
-    except train.DataIntegrityError as exc:
+    except DataIntegrityError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not result.trained:
@@ -135,18 +136,18 @@ def _train(*, if_no_champion: bool) -> int:
 
 
 def _promote(version: str) -> tuple[str, bool]:
-    from model_store import train
+    from model_store import aliases
 
-    moved = train.promote(version)
+    moved = aliases.promote(version)
     name = f"{tracking.MODEL_NAME}@{tracking.CHAMPION}"
     return f"{name}: {moved.previous or 'none'} -> {moved.current}", True
 
 
 def _rollback() -> tuple[str, bool]:
     """UnknownVersion (a refusal) when no promotion left a @previous to go back to."""
-    from model_store import train
+    from model_store import aliases
 
-    moved = train.rollback()
+    moved = aliases.rollback()
     return (
         f"{tracking.MODEL_NAME}@{tracking.CHAMPION}: {moved.previous or 'none'} -> "
         f"{moved.current} (rolled back to @{tracking.PREVIOUS}; "
@@ -156,10 +157,10 @@ def _rollback() -> tuple[str, bool]:
 
 def _challenger(version: str | None) -> tuple[str, bool]:
     """Set (UnknownVersion for a version the registry lacks) or clear the challenger."""
-    from model_store import train
+    from model_store import aliases
 
     name = f"{tracking.MODEL_NAME}@{tracking.CHALLENGER}"
-    before = train.set_challenger(version)
+    before = aliases.set_challenger(version)
     if version is None and before is None:
         return f"{name} was not set; nothing to clear.", False
     return f"{name}: {before or 'none'} -> {version or 'none'}", True
@@ -167,11 +168,12 @@ def _challenger(version: str | None) -> tuple[str, bool]:
 
 def format_metrics(metrics: Mapping[str, float]) -> str:
     """metric | cv | test | original hold-out, aligned for a terminal."""
-    from model_store import evaluation, train
+    from model_store import evaluation
+    from model_store.recipe import ORIGINAL_HOLDOUT
 
     rows = [("metric", "cv", "test", "original test")]
     for name in evaluation.METRICS:
-        original = train.ORIGINAL_HOLDOUT.get(name)
+        original = ORIGINAL_HOLDOUT.get(name)
         rows.append(
             (
                 name,

@@ -12,11 +12,11 @@ import numpy as np
 from mlflow.artifacts import load_dict
 from sklearn.calibration import calibration_curve
 
+from model_store.recipe import HYPER_PARAMS, ORIGINAL_TAG
 from model_store.registry import LoadedModel, unavailable_on_error
 from model_store.schema import BY_CODE, CODES
 from model_store.texts import N_
 from model_store.tracking import CHALLENGER, CHAMPION, MODEL_NAME, PREVIOUS, connect
-from model_store.train import HYPER_PARAMS, ORIGINAL_TAG
 
 COMPARED = ("cv_f1", "cv_roc_auc", "test_f1", "test_roc_auc", "test_accuracy", "threshold")
 """The metrics the versions list shows side by side."""

@@ -81,7 +81,7 @@ def bins() -> dict[str, Bins]:
     """Every field's bins, computed once from the training data."""
     import numpy as np
 
-    from model_store.train import load_data  # pandas and the file, only when first needed
+    from model_store.dataset import load_data  # pandas and the file, only when first needed
 
     data = load_data()
     found = {}

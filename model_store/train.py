@@ -14,7 +14,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import mlflow
@@ -33,67 +32,40 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_te
 from sklearn.pipeline import Pipeline
 
 from model_store import evaluation, settings
+from model_store.dataset import DATA_FILE, DATA_SHA256, load_data
 from model_store.features import RANDOM_STATE, build_pipeline
 from model_store.persistence import TRUSTED_TYPES
+from model_store.recipe import HYPER_PARAMS, ORIGINAL_HOLDOUT, ORIGINAL_TAG
 from model_store.schema import CODES, FIELDS, TARGET
 from model_store.tracking import (
-    CHALLENGER,
     CHAMPION,
     EXPERIMENT,
     MODEL_NAME,
-    PREVIOUS,
-    alias_version,
     champion_version,
     connect,
     is_local_store,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-DATA_FILE = PACKAGE_DIR.parent / "data" / "AIDS_Classification.csv"
-DATA_SHA256 = "0f23c1a05bad19802d2d0134c7d9fac3ef8fb4808fbe341ee3774e5545c39a39"
-
-HYPER_PARAMS: Mapping[str, Any] = MappingProxyType(
-    {
-        "n_estimators": 100,
-        "criterion": "gini",
-        "max_depth": 50,
-        "min_samples_split": 20,
-        "min_samples_leaf": 2,
-        "max_samples": 0.96,
-        "bootstrap": True,
-        "max_features": 0.5,
-        "class_weight": "balanced_subsample",
-    }
-)
-"""The original project's forest plus max_features 0.5 and balanced_subsample, which lift CV ROC
-AUC from 0.928 to 0.934 and CV F1 from 0.766 to 0.773; 100 trees keep one prediction fast."""
 
 TEST_SIZE = 0.25
 CV_FOLDS = 5
 CV_JOBS = 2
-FINGERPRINT_SOURCES = ("evaluation.py", "features.py", "schema.py", "train.py")
-"""The modules whose text changes what training produces."""
-
-ORIGINAL_HOLDOUT: Mapping[str, float] = MappingProxyType(
-    {"accuracy": 0.871, "f1": 0.754, "precision": 0.68, "recall": 0.85}
+FINGERPRINT_SOURCES = (
+    "dataset.py",
+    "evaluation.py",
+    "features.py",
+    "recipe.py",
+    "schema.py",
+    "train.py",
 )
-"""The original project's reported hold-out results (535 patients), printed for comparison and
-tagged on every run (ORIGINAL_TAG + metric) so the model card reads them from MLflow."""
-ORIGINAL_TAG = "original_holdout."
+"""The modules whose text changes what training produces."""
 
 METRIC_NAMES: tuple[str, ...] = (
     *(f"cv_{m}" for m in evaluation.METRICS),
     *(f"test_{m}" for m in evaluation.METRICS),
     "threshold",
 )
-
-
-class DataIntegrityError(Exception):
-    """The training file is not the one the project ships (its sha256 differs)."""
-
-
-class UnknownVersion(Exception):
-    """`promote` was asked for a version of the model that does not exist."""
 
 
 @dataclass(frozen=True)
@@ -111,14 +83,6 @@ class TrainResult:
 
 
 @dataclass(frozen=True)
-class Promotion:
-    """The versions the `champion` alias pointed at before and after a promotion."""
-
-    previous: str | None
-    current: str
-
-
-@dataclass(frozen=True)
 class _Evaluation:
     pipeline: Pipeline
     threshold: float
@@ -128,25 +92,6 @@ class _Evaluation:
     example: pd.DataFrame
     n_train: int
     n_test: int
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def load_data(path: Path = DATA_FILE, expected_sha256: str = DATA_SHA256) -> pd.DataFrame:
-    """The training CSV, refused unless it is byte-for-byte the file the metrics were made on."""
-    actual = sha256_file(path)
-    if actual != expected_sha256:
-        raise DataIntegrityError(
-            f"{path} has sha256 {actual}, expected {expected_sha256}. "
-            "Restore the shipped AIDS_Classification.csv; training on other data is refused."
-        )
-    return pd.read_csv(path)
 
 
 def fingerprint(data_sha256: str, params: Mapping[str, Any]) -> str:
@@ -203,48 +148,6 @@ def train(
         champion=champion,
         previous_champion=previous,
     )
-
-
-def promote(version: str | int) -> Promotion:
-    """Point `champion` at `version` (an admin's decision, whatever its metrics); the version it
-    leaves gets the `previous` alias, so that `rollback` can undo this."""
-    client = connect()
-    version = _registered(client, version)
-    previous = champion_version(client)
-    if previous is not None and previous != version:
-        client.set_registered_model_alias(MODEL_NAME, PREVIOUS, previous)
-    client.set_registered_model_alias(MODEL_NAME, CHAMPION, version)
-    return Promotion(previous=previous, current=version)
-
-
-def rollback() -> Promotion:
-    """Make the version `champion` pointed at before the last promotion champion again."""
-    version = alias_version(PREVIOUS)
-    if version is None:
-        raise UnknownVersion(f"{MODEL_NAME} has no @{PREVIOUS} version to roll back to.")
-    return promote(version)
-
-
-def set_challenger(version: str | int | None) -> str | None:
-    """Point `challenger` at `version` (shadow-scored beside the champion), or clear it with
-    None; returns the version it pointed at before."""
-    client = connect()
-    before = alias_version(CHALLENGER, client)
-    if version is None:
-        if before is not None:
-            client.delete_registered_model_alias(MODEL_NAME, CHALLENGER)
-        return before
-    client.set_registered_model_alias(MODEL_NAME, CHALLENGER, _registered(client, version))
-    return before
-
-
-def _registered(client: MlflowClient, version: str | int) -> str:
-    """`version` as a string, if the registry holds it; else UnknownVersion."""
-    try:
-        client.get_model_version(MODEL_NAME, str(version))
-    except MlflowException as exc:
-        raise UnknownVersion(f"{MODEL_NAME} has no version {str(version)!r}") from exc
-    return str(version)
 
 
 def model_signature() -> ModelSignature:

@@ -13,8 +13,8 @@ from clinic.i18n import N_, _
 from components import dates, services, tables
 from components.guard import require
 from model_store import card
+from model_store.aliases import UnknownVersion
 from model_store.registry import ModelUnavailable
-from model_store.train import UnknownVersion
 
 CHANGES = {
     "promote": N_("Make this version champion"),

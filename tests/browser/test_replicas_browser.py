@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from benchmarks.person import box, click, ready
 from clinic import accounts, audit
 from clinic.tables import predictions
-from model_store import train
+from model_store import aliases
 from tests.browser.support import (
     Server,
     fill_patient,
@@ -105,7 +105,7 @@ def test_two_replicas_share_records_lockouts_sessions_and_promotions(
             expect(owner.get_by_label("Authentication code")).to_have_count(0)
 
             # a promotion reaches the other replica within its refresh window
-            train.promote("2")
+            aliases.promote("2")
             on_one.wait_for_timeout(2500)
             box(on_one, "National ID").fill("20.000.002")
             click(on_one, "Predict")

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from clinic import audit, db, model_admin, runtime, shadow, users
+from clinic import accounts as clinic_accounts
+from clinic import audit, db, model_admin, runtime, shadow
 from clinic.predictions import predict_and_store
 from clinic.tables import predictions
 from model_store import registry, tracking
@@ -23,7 +24,7 @@ def clinic_with_accounts(config, versions):
     accounts = {}
     with db.writing(clinic.engine) as connection:
         for name, role in [("root", "admin"), ("sara", "supervisor")]:
-            accounts[name] = users.add(
+            accounts[name] = clinic_accounts.add(
                 connection,
                 "t",
                 name,
@@ -62,14 +63,14 @@ def test_admin_promotes_and_rolls_back_with_audit(clinic_with_accounts) -> None:
 
 
 def test_refusals_change_nothing_and_record_nothing(clinic_with_accounts) -> None:
-    from model_store import train
+    from model_store import aliases
 
     clinic, accounts = clinic_with_accounts
     with pytest.raises(model_admin.NotAllowed):
         model_admin.promote(clinic.engine, accounts["sara"], "2", "I'd like to", NOW)
     with pytest.raises(ValueError, match="reason"):
         model_admin.promote(clinic.engine, accounts["root"], "2", "   ", NOW)
-    with pytest.raises(train.UnknownVersion):
+    with pytest.raises(aliases.UnknownVersion):
         model_admin.promote(clinic.engine, accounts["root"], "9", "typo", NOW)
     assert tracking.champion_version() == "1"
     assert _events(clinic, "model.promote") == []

@@ -15,9 +15,9 @@ from clinic.identity import Identity
 from clinic.tables import input_counts, predictions
 from clinic.tables import patients as patients_table
 from clinic.vault import Vault, generate_keyring
+from model_store.dataset import load_data
 from model_store.reference import PSI_FLAG, bins, psi
 from model_store.schema import BY_CODE, CODES
-from model_store.train import load_data
 from tests.support import MEASUREMENTS
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -110,7 +110,7 @@ def test_the_migration_counts_predictions_stored_before_it(database_url) -> None
     db.migrate(engine, "0005")
     stored = []
     with engine.begin() as connection:
-        patient = patients.new_row(
+        patient = patients.patient_row(
             Vault(generate_keyring()), Identity("Ana Pérez", "123456"), "p-1", NOW
         )
         connection.execute(insert(patients_table), patient)

@@ -7,13 +7,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model_store import train
+from model_store import dataset
 
 
 @pytest.fixture(scope="session")
 def data() -> pd.DataFrame:
     """The shipped training CSV (sha256-checked)."""
-    return train.load_data()
+    return dataset.load_data()
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ import pytest
 from mlflow.artifacts import load_dict
 
 from model_store import card
+from model_store.dataset import load_data
+from model_store.recipe import HYPER_PARAMS, ORIGINAL_HOLDOUT
 from model_store.schema import BY_CODE
 from model_store.tracking import connect
-from model_store.train import HYPER_PARAMS, ORIGINAL_HOLDOUT, load_data
 
 
 def test_card_numbers_are_the_runs_logged_values(champion) -> None:

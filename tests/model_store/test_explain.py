@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model_store.explain import Explanation, explain, explain_many
+from model_store.dataset import load_data
+from model_store.explain import explain, explain_many
+from model_store.explanation import Explanation
 from model_store.schema import CODES
-from model_store.train import load_data
 from tests.support import MEASUREMENTS
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from model_store import registry, tracking, train
+from model_store import aliases, registry, tracking, train
 
 WORSE = {"n_estimators": 3, "max_depth": 2, "max_features": 1}
 BETTER = {"n_estimators": 25}
@@ -30,31 +30,31 @@ def test_alias_follows_cv_f1_and_promote_overrides_it(empty_store) -> None:
     again = train.train(WORST)
     assert (again.trained, again.version, again.champion) == (False, "3", "2")
 
-    moved = train.promote("3")
+    moved = aliases.promote("3")
     assert (moved.previous, moved.current) == ("2", "3")
     assert registry.resolve_version() == "3"
     assert registry.load().version == "3"
 
-    with pytest.raises(train.UnknownVersion, match="no version '99'"):
-        train.promote(99)
+    with pytest.raises(aliases.UnknownVersion, match="no version '99'"):
+        aliases.promote(99)
     assert tracking.champion_version() == "3"
 
-    back = train.rollback()
+    back = aliases.rollback()
     assert (back.previous, back.current) == ("3", "2")
     assert tracking.champion_version() == "2"
     assert tracking.alias_version(tracking.PREVIOUS) == "3"
-    assert train.rollback().current == "3"  # rolling back twice returns to where it was
+    assert aliases.rollback().current == "3"  # rolling back twice returns to where it was
 
 
 def test_rollback_needs_a_previous_champion_and_challenger_can_be_cleared(empty_store) -> None:
     train.train(WORSE)
-    with pytest.raises(train.UnknownVersion, match="no @previous"):
-        train.rollback()
+    with pytest.raises(aliases.UnknownVersion, match="no @previous"):
+        aliases.rollback()
     train.train(WORST)
-    assert train.set_challenger("2") is None
+    assert aliases.set_challenger("2") is None
     assert tracking.alias_version(tracking.CHALLENGER) == "2"
     assert tracking.champion_version() == "1"  # the challenger never takes the champion's place
-    assert train.set_challenger(None) == "2"
+    assert aliases.set_challenger(None) == "2"
     assert tracking.alias_version(tracking.CHALLENGER) is None
-    with pytest.raises(train.UnknownVersion):
-        train.set_challenger("7")
+    with pytest.raises(aliases.UnknownVersion):
+        aliases.set_challenger("7")

@@ -10,8 +10,8 @@ from sklearn.ensemble import RandomForestClassifier
 
 from model_store.features import FEATURE_NAMES, ClinicalFeatures, build_pipeline
 from model_store.persistence import TRUSTED_TYPES, load_pipeline
+from model_store.recipe import HYPER_PARAMS
 from model_store.schema import CODES, TARGET
-from model_store.train import HYPER_PARAMS
 
 ORIGINAL_INPUTS = [
     "time",

@@ -16,7 +16,9 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 from sklearn.model_selection import train_test_split
 
 from model_store import registry, tracking, train
+from model_store.dataset import DATA_FILE, DATA_SHA256, DataIntegrityError, load_data
 from model_store.features import RANDOM_STATE, build_pipeline
+from model_store.recipe import HYPER_PARAMS
 from model_store.schema import CODES, TARGET
 
 REQUIRED_METRICS = {
@@ -63,12 +65,12 @@ def test_meets_the_targets_and_logs_exactly_the_required_metrics(champion_run) -
 def test_logs_params_data_and_sizes(champion_run, data: pd.DataFrame) -> None:
     _, run = champion_run
     params = run.data.params
-    for key, value in train.HYPER_PARAMS.items():
+    for key, value in HYPER_PARAMS.items():
         assert params[key] == str(value)
-    assert params["data_sha256"] == train.DATA_SHA256
+    assert params["data_sha256"] == DATA_SHA256
     assert (params["n_rows"], params["n_train"], params["n_test"]) == ("2139", "1604", "535")
     assert float(params["threshold"]) == run.data.metrics["threshold"]
-    assert params["fingerprint"] == train.fingerprint(train.DATA_SHA256, train.HYPER_PARAMS)
+    assert params["fingerprint"] == train.fingerprint(DATA_SHA256, HYPER_PARAMS)
 
 
 def test_threshold_is_the_f1_optimum_of_the_cv_predictions(champion_run, tmp_path: Path) -> None:
@@ -118,7 +120,7 @@ def test_confusion_matrices_and_roc_curves_are_logged(champion_run, tmp_path: Pa
 def test_dataset_is_a_run_input_with_its_digest(champion_run, data: pd.DataFrame) -> None:
     _, run = champion_run
     (logged,) = run.inputs.dataset_inputs
-    expected = mlflow.data.from_pandas(data, source=str(train.DATA_FILE), targets=TARGET)
+    expected = mlflow.data.from_pandas(data, source=str(DATA_FILE), targets=TARGET)
     assert logged.dataset.digest == expected.digest
     assert "AIDS_Classification.csv" in logged.dataset.source
     assert json.loads(logged.dataset.profile)["num_rows"] == 2139
@@ -127,7 +129,7 @@ def test_dataset_is_a_run_input_with_its_digest(champion_run, data: pd.DataFrame
 
 def test_version_is_tagged_with_its_fingerprint(champion_run) -> None:
     version, _ = champion_run
-    expected = train.fingerprint(train.DATA_SHA256, train.HYPER_PARAMS)
+    expected = train.fingerprint(DATA_SHA256, HYPER_PARAMS)
     assert version.tags["fingerprint"] == expected
     info = get_model_info(f"models:/{tracking.MODEL_NAME}/{version.version}")
     assert info.metadata["fingerprint"] == expected
@@ -138,11 +140,17 @@ def test_version_is_tagged_with_its_fingerprint(champion_run) -> None:
 
 
 def test_fingerprint_changes_with_data_params_or_code() -> None:
-    base = train.fingerprint(train.DATA_SHA256, train.HYPER_PARAMS)
-    assert base == train.fingerprint(train.DATA_SHA256, dict(train.HYPER_PARAMS))
-    assert base != train.fingerprint("0" * 64, train.HYPER_PARAMS)
-    assert base != train.fingerprint(train.DATA_SHA256, {**train.HYPER_PARAMS, "max_depth": 49})
-    assert set(train.FINGERPRINT_SOURCES) >= {"features.py", "train.py", "schema.py"}
+    base = train.fingerprint(DATA_SHA256, HYPER_PARAMS)
+    assert base == train.fingerprint(DATA_SHA256, dict(HYPER_PARAMS))
+    assert base != train.fingerprint("0" * 64, HYPER_PARAMS)
+    assert base != train.fingerprint(DATA_SHA256, {**HYPER_PARAMS, "max_depth": 49})
+    assert set(train.FINGERPRINT_SOURCES) >= {
+        "dataset.py",
+        "features.py",
+        "recipe.py",
+        "schema.py",
+        "train.py",
+    }
 
 
 def test_training_twice_adds_nothing(champion_run) -> None:
@@ -168,7 +176,7 @@ def test_registered_model_is_the_pipeline_this_code_trains(trained_store, data) 
         X, y, test_size=0.25, stratify=y, random_state=RANDOM_STATE
     )
     assert len(X_test) == 535
-    pipeline = build_pipeline(**train.HYPER_PARAMS).fit(X_train, y_train)
+    pipeline = build_pipeline(**HYPER_PARAMS).fit(X_train, y_train)
     loaded = registry.load()
     np.testing.assert_array_equal(loaded.predict_proba(X), pipeline.predict_proba(X)[:, 1])
 
@@ -176,7 +184,7 @@ def test_registered_model_is_the_pipeline_this_code_trains(trained_store, data) 
 def test_refuses_data_with_another_hash(tmp_path: Path, data: pd.DataFrame) -> None:
     tampered = tmp_path / "AIDS_Classification.csv"
     data.assign(time=data["time"] + 1).to_csv(tampered, index=False)
-    with pytest.raises(train.DataIntegrityError, match="expected 0f23c1a05bad"):
-        train.load_data(tampered)
-    with pytest.raises(train.DataIntegrityError):
+    with pytest.raises(DataIntegrityError, match="expected 0f23c1a05bad"):
+        load_data(tampered)
+    with pytest.raises(DataIntegrityError):
         train.train(data_path=tampered)

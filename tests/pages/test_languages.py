@@ -146,8 +146,8 @@ def _data_words() -> set[str]:
     """Names, usernames and codes that appear as data on the pages: not for translating."""
     from clinic.tables import audit_events
     from model_store.card import COMPARED
+    from model_store.recipe import HYPER_PARAMS
     from model_store.schema import CODES
-    from model_store.train import HYPER_PARAMS
 
     return {
         *HYPER_PARAMS,  # the model card's settings table: scikit-learn's names and values

@@ -54,9 +54,9 @@ def test_a_running_app_serves_the_new_champion_after_the_refresh(tmp_path, monke
     fill_form(at, MEASUREMENTS)
     press_predict(at)
     assert "version 1" in " ".join(c.value for c in at.caption)
-    from model_store import train
+    from model_store import aliases
 
-    train.promote("2")  # by an admin elsewhere: another replica, or the command line
+    aliases.promote("2")  # by an admin elsewhere: another replica, or the command line
     services._current_version.clear()  # the refresh window (60 s) has passed
     fill_form(at, {**MEASUREMENTS, "age": MEASUREMENTS["age"] + 1})
     press_predict(at)
@@ -65,9 +65,9 @@ def test_a_running_app_serves_the_new_champion_after_the_refresh(tmp_path, monke
 
 
 def test_the_challenger_is_stored_but_never_shown(tmp_path, monkeypatch, versions):
-    from model_store import registry, train
+    from model_store import aliases, registry
 
-    train.set_challenger("2")
+    aliases.set_challenger("2")
     at = signed_in_app(tmp_path, monkeypatch, role="clinician")
     fill_form(at, MEASUREMENTS)
     press_predict(at)
@@ -98,9 +98,9 @@ def test_registry_outage_keeps_the_last_model_serving(tmp_path, monkeypatch, ver
 def test_model_card_compares_champion_and_challenger_on_live_traffic(
     tmp_path, monkeypatch, versions
 ):
-    from model_store import train
+    from model_store import aliases
 
-    train.set_challenger("2")
+    aliases.set_challenger("2")
     at = signed_in_app(tmp_path, monkeypatch, role="supervisor")
     for age in (30, 50):
         fill_form(at, {**MEASUREMENTS, "age": age})
