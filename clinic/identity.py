@@ -14,7 +14,12 @@ from clinic import i18n
 from clinic.i18n import _
 
 NAME_LENGTH = (2, 120)
+"""Shortest and longest full name (characters, spaces collapsed); the form takes no more."""
 NATIONAL_ID_LENGTH = (5, 20)
+"""Fewest and most letters and digits in a national ID, once punctuation is dropped."""
+NATIONAL_ID_TYPED_MAX = 32
+"""The most characters the form takes for a national ID as typed: dots, dashes and spaces come
+on top of its NATIONAL_ID_LENGTH letters and digits."""
 _NAME_PUNCTUATION = set(" '’-.,")
 _ID_SEPARATORS = re.compile(r"[\s.\-/]")
 _ID_CHARS = re.compile(r"[A-Z0-9]+")

@@ -5,8 +5,6 @@ transaction, audited."""
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -14,32 +12,23 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Engine, Row, delete, select, update
 
-from clinic import audit, db, patients, users
+from clinic import audit, db, mfa, patients
 from clinic.tables import patient_names, vault_keys
 from clinic.tables import patients as patients_table
 from clinic.tables import users as users_table
-from clinic.vault import Keyring, Vault, generate_keyring, key_id, read_key_file
-
-
-def _replace_key_file(path: Path, keyring: Keyring) -> None:
-    temporary = path.with_suffix(".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(keyring.to_settings(), fh, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    temporary.replace(path)
+from clinic.vault import Vault, generate_keyring, key_id, read_key_file, write_key_file
 
 
 def add_key_to_file(path: Path) -> str:
     """Put a new data key first in the key file (old ones stay, to decrypt until re-encrypted);
     its id."""
     keyring, fresh = read_key_file(path), generate_keyring()
-    _replace_key_file(
+    write_key_file(
         path,
         dataclasses.replace(
             keyring, data_keys={**fresh.data_keys, **keyring.data_keys}, active=fresh.active
         ),
+        replace=True,
     )
     return fresh.active
 
@@ -48,7 +37,7 @@ def drop_from_key_file(path: Path, retired: list[str]) -> None:
     """Forget retired keys' material, once nothing is encrypted with them."""
     keyring = read_key_file(path)
     kept = {kid: key for kid, key in keyring.data_keys.items() if kid not in retired}
-    _replace_key_file(path, dataclasses.replace(keyring, data_keys=kept))
+    write_key_file(path, dataclasses.replace(keyring, data_keys=kept), replace=True)
 
 
 def _reencrypt_column(
@@ -106,7 +95,7 @@ def reencrypt(engine: Engine, vault: Vault, actor: str, now: datetime) -> tuple[
             )
         )
         rewritten += _reencrypt_column(
-            connection, vault, users_table.c.totp_secret_enc, secrets.all(), users.totp_context
+            connection, vault, users_table.c.totp_secret_enc, secrets.all(), mfa.totp_context
         )
         retired = list(
             connection.execute(

@@ -122,13 +122,19 @@ def read_key_file(path: Path) -> Keyring:
         raise KeyConfigError(f"Key file {path} is damaged.") from exc
 
 
-def write_key_file(path: Path, keyring: Keyring) -> None:
-    """Create the key file with mode 0600; never overwrite one (that would orphan the data)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+def write_key_file(path: Path, keyring: Keyring, *, replace: bool = False) -> None:
+    """Write the key file with mode 0600, synced to disk. A new one never overwrites a file
+    (that would orphan the data); `replace` (rotation) writes a whole new file beside it and
+    renames it over the old, so a crash leaves one complete file or the other."""
+    target = path.with_suffix(".tmp") if replace else path
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
+    fd = os.open(target, flags, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(keyring.to_settings(), fh, indent=2)
         fh.flush()
         os.fsync(fh.fileno())
+    if replace:
+        target.replace(path)
 
 
 class Vault:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from clinic.i18n import _
 from clinic.shadow import Agreement
-from components import tables
+from components import dataframe_format
 
 
 def agreement_table(pairs: Sequence[Agreement]) -> None:
@@ -26,7 +26,7 @@ def agreement_table(pairs: Sequence[Agreement]) -> None:
         return
     same, difference = _("same class"), _("mean probability difference")
     st.dataframe(
-        tables.localised(
+        dataframe_format.localised(
             pd.DataFrame(
                 [
                     {

@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from clinic.i18n import _
+from clinic.identity import NAME_LENGTH, NATIONAL_ID_TYPED_MAX
 from clinic.validation import (
     FULL_NAME,
     IDENTITY_LABELS,
@@ -115,7 +116,7 @@ def patient_form(disabled: bool = False) -> Submission | None:
         full_name = left.text_input(
             _(IDENTITY_LABELS[FULL_NAME]),
             key=_key(FULL_NAME),
-            max_chars=120,
+            max_chars=NAME_LENGTH[1],
             disabled=disabled,
             autocomplete="off",
             help=_("Encrypted before it is stored; lists show initials only."),
@@ -123,7 +124,7 @@ def patient_form(disabled: bool = False) -> Submission | None:
         national_id = right.text_input(
             _(IDENTITY_LABELS[NATIONAL_ID]),
             key=_key(NATIONAL_ID),
-            max_chars=32,
+            max_chars=NATIONAL_ID_TYPED_MAX,
             disabled=disabled,
             autocomplete="off",
             help=_(

@@ -16,7 +16,7 @@ from clinic.disclosure import Purpose
 from clinic.history import Filters, Order
 from clinic.i18n import _, ngettext
 from clinic.risk import RiskBand, class_label
-from components import explanation_chart, history_charts, plots, tables
+from components import dataframe_format, explanation_chart, history_charts, plots
 from components.dates import moment_format, utc_range
 from components.guard import require
 from components.plain import literal
@@ -128,7 +128,7 @@ if patient_id and rows:
     plots.show(history_charts.timeline(rows))
 
 st.dataframe(
-    tables.localised(table, percents=["probability"]),
+    dataframe_format.localised(table, percents=["probability"]),
     hide_index=True,
     column_config={
         "id": _("Record"),

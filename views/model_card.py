@@ -8,7 +8,7 @@ import streamlit as st
 
 from clinic import i18n, shadow
 from clinic.i18n import N_, _
-from components import model_charts, plots, services, tables
+from components import dataframe_format, model_charts, plots, services
 from components.agreement_view import agreement_table
 from components.guard import require
 from model_store import card as model_card
@@ -103,7 +103,9 @@ for name, label in METRICS.items():
         }
     )
 st.dataframe(
-    tables.localised(pd.DataFrame(rows), places=(cross_validated, hold_out, original_project)),
+    dataframe_format.localised(
+        pd.DataFrame(rows), places=(cross_validated, hold_out, original_project)
+    ),
     hide_index=True,
 )
 st.caption(

@@ -10,7 +10,7 @@ import streamlit as st
 
 from clinic import i18n, model_admin
 from clinic.i18n import N_, _
-from components import dates, services, tables
+from components import dataframe_format, dates, services
 from components.guard import require
 from model_store import card
 from model_store.aliases import UnknownVersion
@@ -49,7 +49,7 @@ if not versions:
 
 registered = _("registered")
 st.dataframe(
-    tables.localised(
+    dataframe_format.localised(
         pd.DataFrame(
             [
                 {

@@ -9,7 +9,7 @@ import streamlit as st
 
 from clinic import i18n, monitoring
 from clinic.i18n import _
-from components import monitoring_charts, plots, tables
+from components import dataframe_format, monitoring_charts, plots
 from components.agreement_view import agreement_table
 from components.dates import utc_range
 from components.guard import require
@@ -76,7 +76,7 @@ else:
 table, chart = st.columns([1, 1], gap="large")
 outside_range = _("Outside range")
 table.dataframe(
-    tables.localised(
+    dataframe_format.localised(
         pd.DataFrame(
             {
                 _("Input"): [_(f.label) for f in report.fields],

@@ -141,6 +141,17 @@ def test_key_file_is_private_and_never_overwritten(tmp_path) -> None:
         read_key_file(path)
 
 
+def test_replacing_the_key_file_keeps_it_private_and_whole(tmp_path) -> None:
+    """Rotation's rewrite: the new keys replace the old file in one rename, still 0600."""
+    path = tmp_path / "keys.json"
+    write_key_file(path, generate_keyring())
+    rotated = generate_keyring()
+    write_key_file(path, rotated, replace=True)
+    assert read_key_file(path) == rotated
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keys.json"]
+
+
 def test_fresh_install_generates_keys_once(config) -> None:
     first = runtime.start(config)
     assert first.key_notice and str(config.key_file) in first.key_notice
