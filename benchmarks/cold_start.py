@@ -51,12 +51,12 @@ def _one_account() -> None:
     """An account, so that the page timed is the everyday sign-in form, not first-run setup."""
     from datetime import UTC, datetime
 
-    from clinic import config, db, runtime, users
+    from clinic import accounts, config, db, runtime
 
     clinic = runtime.start(config.load())
     with db.writing(clinic.engine) as connection:
-        if users.by_username(connection, "bench.clinician") is None:
-            users.add(
+        if accounts.by_username(connection, "bench.clinician") is None:
+            accounts.add(
                 connection,
                 "bench",
                 "bench.clinician",

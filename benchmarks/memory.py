@@ -14,7 +14,8 @@ from benchmarks.home import use_home
 from benchmarks.person import CHROMIUM, CHROMIUM_ARGS, enrolled_account, idle, sign_in
 from benchmarks.report import RESULTS, Figure
 from benchmarks.rest_server import free_port
-from clinic import config, runtime, users
+from clinic import config, runtime
+from clinic.accounts import all_users
 
 HOME = RESULTS.parent / "bench-memory"
 LOADED_GOAL_MB = 350.0
@@ -39,7 +40,7 @@ def figures(sessions: int, command: str) -> list[Figure]:
 
     use_home(HOME)
     clinic = runtime.start(config.load())
-    taken = {u.username for u in users.all_users(clinic.engine)}
+    taken = {u.username for u in all_users(clinic.engine)}
     stamp = int(time.time())
     accounts = [
         enrolled_account(clinic, f"mem{stamp}x{i}", "clinician")

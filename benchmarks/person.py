@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from clinic import db, i18n, totp, users
+from clinic import accounts, db, i18n, mfa, totp
 from clinic.runtime import Clinic
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,7 +43,7 @@ def enrolled_account(clinic: Clinic, username: str, role: str) -> Account:
 
     earlier = datetime.now(UTC) - timedelta(minutes=2)
     with db.writing(clinic.engine) as connection:
-        user = users.add(
+        user = accounts.add(
             connection,
             "test",
             username,
@@ -55,7 +55,7 @@ def enrolled_account(clinic: Clinic, username: str, role: str) -> Account:
         )
     secret = totp.new_secret()
     code = pyotp.TOTP(secret).at(earlier)
-    if not users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, code, earlier):
+    if not mfa.confirm_enrolment(clinic.engine, clinic.vault, user, secret, code, earlier):
         raise RuntimeError(f"could not enrol {username}")
     _used_step(secret, _step(earlier.timestamp()))  # the server refuses that step from now on
     return Account(username, PASSWORD, secret)

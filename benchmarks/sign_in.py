@@ -42,7 +42,7 @@ def figures(attempts: int, command: str) -> tuple[list[Figure], dict]:
     from scipy.stats import mannwhitneyu
     from streamlit.testing.v1 import AppTest
 
-    from clinic import config, db, runtime, users
+    from clinic import accounts, config, db, runtime
 
     home = Path(tempfile.mkdtemp(prefix="bench-sign-in-"))
     # Its own data dir and database, as the other benchmarks' use_home sets them (the app under
@@ -54,7 +54,7 @@ def figures(attempts: int, command: str) -> tuple[list[Figure], dict]:
     clinic = runtime.start(config.load())
     with db.writing(clinic.engine) as connection:
         for i in range(attempts):
-            users.add(
+            accounts.add(
                 connection,
                 "bench",
                 f"clinician{i:02d}",

@@ -8,10 +8,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from clinic import access, audit, config, db, rotation, runtime, setup, users
+from clinic import access, accounts, audit, config, db, rotation, runtime, setup
 from clinic.access import Action, Role
+from clinic.accounts import AccountError
 from clinic.db import StorageUnavailable
-from clinic.users import AccountError
 from clinic.vault import VaultError, generate_keyring
 
 CONSOLE = "console"
@@ -119,7 +119,7 @@ def _users_add(args: argparse.Namespace) -> int:
     """Create a user; the password (read from stdin) is temporary and must be changed."""
     clinic = runtime.start(config.load())
     with db.writing(clinic.engine) as connection:
-        user = users.add(
+        user = accounts.add(
             connection,
             CONSOLE,
             args.username,
@@ -140,7 +140,7 @@ def _users_list(_: argparse.Namespace) -> int:
     clinic = runtime.start(config.load())
     now = datetime.now(UTC)
     print(f"{'username':<24} {'role':<11} {'two-step':<9} {'locked':<7} {'disabled':<8} name")
-    for u in users.all_users(clinic.engine):
+    for u in accounts.all_users(clinic.engine):
         print(
             f"{u.username:<24} {u.role.value:<11} {'yes' if u.enrolled else 'no':<9} "
             f"{'yes' if u.locked(now) else 'no':<7} {'yes' if u.disabled else 'no':<8} "
@@ -167,7 +167,7 @@ def _demo_data(args: argparse.Namespace) -> int:
 
     clinic = runtime.start(config.load())
     clinicians = args.clinicians or [
-        u.username for u in users.all_users(clinic.engine) if u.role is Role.CLINICIAN
+        u.username for u in accounts.all_users(clinic.engine) if u.role is Role.CLINICIAN
     ]
     plan = demo.Plan(
         n=args.n,
@@ -207,7 +207,7 @@ def _batch(args: argparse.Namespace) -> int:
 
     clinic = runtime.start(config.load())
     with clinic.engine.connect() as connection:
-        user = users.by_username(connection, args.username)
+        user = accounts.by_username(connection, args.username)
     if user is None or user.disabled or not access.may(user.role, Action.SCORE_LIST):
         print(f"error: {args.username} is not an active clinician or supervisor.", file=sys.stderr)
         return 1
@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     scoring = commands.add_parser("batch", help=_batch.__doc__)
     scoring.add_argument("file", type=Path, help="a CSV in the template's format")
     scoring.add_argument(
-        "--as", dest="username", required=True, type=users.normalise_username, help="who scores"
+        "--as", dest="username", required=True, type=accounts.normalise_username, help="who scores"
     )
     scoring.add_argument(
         "--output", type=Path, help="write the masked, prioritised list here (default: stdout)"
@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     demo_data.add_argument("--days", type=_positive, default=3 * 365, help="spread over (days)")
     demo_data.add_argument(
         "--clinicians",
-        type=lambda text: [users.normalise_username(u) for u in text.split(",") if u.strip()],
+        type=lambda text: [accounts.normalise_username(u) for u in text.split(",") if u.strip()],
         help="comma-separated usernames (default: every clinician account)",
     )
     demo_data.add_argument("--seed", type=int, default=0, help="same seed, same data")
@@ -321,10 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     add.set_defaults(run=_users_add)
     user_commands.add_parser("list", help="list accounts").set_defaults(run=_users_list)
     for name, action, text in [
-        ("unlock", users.unlock, "lift a lockout"),
-        ("reset-mfa", users.reset_mfa, "forget the authenticator app; enrol again at sign-in"),
-        ("disable", users.disable, "stop an account from signing in and end its sessions"),
-        ("enable", users.enable, "allow a disabled account again"),
+        ("unlock", accounts.unlock, "lift a lockout"),
+        ("reset-mfa", accounts.reset_mfa, "forget the authenticator app; enrol again at sign-in"),
+        ("disable", accounts.disable, "stop an account from signing in and end its sessions"),
+        ("enable", accounts.enable, "allow a disabled account again"),
     ]:
         command = user_commands.add_parser(name, help=text)
         command.add_argument("username")

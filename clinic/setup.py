@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, insert, select, update
 
-from clinic import db, users
+from clinic import accounts, db
 from clinic.i18n import _
 from clinic.tables import setup_codes
 from clinic.tables import users as users_table
@@ -24,7 +24,7 @@ def _hash(code: str) -> str:
 
 def issue_code(engine: Engine, now: datetime) -> str | None:
     """A new setup code when there are no users yet (print it on the console), else None."""
-    if users.count(engine):
+    if accounts.count(engine):
         return None
     raw = secrets.token_hex(6).upper()
     code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
@@ -35,11 +35,11 @@ def issue_code(engine: Engine, now: datetime) -> str | None:
 
 def create_first_admin(
     engine: Engine, code: str, username: str, display_name: str, password: str, now: datetime
-) -> users.User:
+) -> accounts.User:
     """The first administrator, if the setup code is valid and nobody has used one yet."""
     with db.writing(engine) as connection:
         if connection.execute(select(users_table.c.id).limit(1)).first():
-            raise users.AccountError(_("Setup is already done: sign in instead."))
+            raise accounts.AccountError(_("Setup is already done: sign in instead."))
         candidates = connection.execute(
             select(setup_codes.c.id, setup_codes.c.code_hash, setup_codes.c.created_at).where(
                 setup_codes.c.used_at.is_(None)
@@ -55,10 +55,10 @@ def create_first_admin(
             None,
         )
         if match is None:
-            raise users.AccountError(
+            raise accounts.AccountError(
                 _("That setup code is not valid. Use the code printed on the server console.")
             )
         connection.execute(update(setup_codes).values(used_at=now))
-        return users.add(
+        return accounts.add(
             connection, "setup", username, display_name, "admin", password, temporary=False, now=now
         )

@@ -1,5 +1,7 @@
-"""Signing in: password (streamlit-authenticator, bcrypt), then the authenticator-app code
-(enrolment the first time), then a server-side session that a refresh can resume.
+"""Signing in, drawn: the password form (streamlit-authenticator, bcrypt), the authenticator-app
+code (enrolment the first time), the recovery codes, a forced password change, and the first run.
+Which step a browser is at, and what each answer leads to, is `clinic.signin`'s; this module
+keeps the forms, this tab's state, the cookie and the expiry watch.
 
 streamlit-authenticator's own re-authentication cookie is disabled (expiry 0 and a random key
 per process): it would skip the second factor and could not be revoked. Our cookie holds only a
@@ -20,10 +22,11 @@ import segno
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from clinic import db, sessions, setup, totp, users
+from clinic import db, i18n, lockout, mfa, sessions, setup, signin, totp
+from clinic.accounts import AccountError, User
 from clinic.i18n import N_, _
 from clinic.runtime import Clinic
-from clinic.users import AccountError, User
+from clinic.signin import Step
 from components import http, language
 from components.plain import literal
 
@@ -36,8 +39,8 @@ NOTICE = "auth.notice"
 LAST_CHECK = "auth.last_check"
 _DISABLED_COOKIE_KEY = secrets.token_hex(32)
 SIGN_IN_FAILED = N_(
-    "Username or password is incorrect. After five failed attempts an account is locked for "
-    "15 minutes."
+    "Username or password is incorrect. After {failures} failed attempts an account is locked "
+    "for {minutes} minutes."
 )
 SIGNED_OUT = N_("You are signed out.")
 SESSION_ENDED = N_(
@@ -76,24 +79,27 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _notice(text: str) -> str:
+    """A notice (an English msgid) in this run's language, with the lockout's own numbers."""
+    return _(text).format(
+        failures=i18n.number(lockout.LOCK_AFTER_FAILURES),
+        minutes=i18n.number(lockout.LOCK_DURATION // timedelta(minutes=1)),
+    )
+
+
 def current(clinic: Clinic) -> Current | None:
     """The session this browser holds (from this run's state or its cookie), checked in the DB."""
     token = st.session_state.get(TOKEN) or st.context.cookies.get(COOKIE)
     if not isinstance(token, str) or not token:
         return None
     try:
-        session = sessions.resume(
+        resumed = signin.resume(
             clinic.engine,
             token,
             _now(),
             clinic.config.session_limits,
             touch=not _quiet_run.get(),
         )
-        if session is None:
-            st.session_state.pop(TOKEN, None)
-            return None
-        with clinic.engine.connect() as connection:
-            user = users.by_id(connection, session.user_id)
     except (*db.OUTAGES, db.StorageUnavailable) as exc:  # resume writes: it can time out
         last = st.session_state.get(LAST_CHECK)
         if last and last.token == token:
@@ -101,11 +107,11 @@ def current(clinic: Clinic) -> Current | None:
         raise db.StorageUnavailable(
             _("The database is unavailable, so nobody can sign in right now. Try again shortly.")
         ) from exc
-    if user is None or user.disabled:
+    if resumed is None:
         st.session_state.pop(TOKEN, None)
         return None
     st.session_state[TOKEN] = token
-    st.session_state[LAST_CHECK] = Current(token, session.mfa_verified, user)
+    st.session_state[LAST_CHECK] = Current(token, resumed.verified, resumed.user)
     return st.session_state[LAST_CHECK]
 
 
@@ -117,14 +123,19 @@ def signed_in(clinic: Clinic) -> Current | None:
     except db.StorageUnavailable as exc:
         st.error(str(exc), icon=":material/database_off:")
         st.stop()
-    if (
-        state
-        and state.verified
-        and not state.user.must_change_password
-        and _pending_codes(state.user) is None
-    ):
+    if state and _step(clinic, state) is Step.DONE:
         return state
     return None
+
+
+def _step(clinic: Clinic, state: Current | None) -> Step:
+    codes_pending = state is not None and _pending_codes(state.user) is not None
+    return signin.step(
+        clinic.engine,
+        state.user if state else None,
+        state is not None and state.verified,
+        codes_pending,
+    )
 
 
 def _pending_codes(user: User) -> list[str] | None:
@@ -240,25 +251,30 @@ def sign_in_page(clinic: Clinic) -> None:
     with choice:
         language.picker(clinic, None)
     state = current(clinic)
-    if state and state.verified:
-        expiry_watch(clinic, state)  # these screens clear themselves at the end too
-        if codes := _pending_codes(state.user):
-            _show_recovery_codes(codes)
-        else:
+    match _step(clinic, state):
+        case Step.FIRST_RUN:
+            _first_run(clinic)
+        case Step.PASSWORD:
+            _password_step(clinic)
+        case Step.ENROL:
+            _enrol(clinic, state)
+        case Step.CODE:
+            _code(clinic, state)
+        case Step.RECOVERY_CODES:
+            expiry_watch(clinic, state)  # these screens clear themselves at the end too
+            _show_recovery_codes(_pending_codes(state.user))
+        case Step.NEW_PASSWORD:
+            expiry_watch(clinic, state)
             _forced_password_change(clinic, state)
-    elif users.count(clinic.engine) == 0:
-        _first_run(clinic)
-    elif state:
-        _second_factor(clinic, state)
-    else:
-        _password_step(clinic)
+        case Step.DONE:  # signed in since app.py asked: draw the pages
+            st.rerun()
 
 
 def _password_step(clinic: Clinic) -> None:
     if notice := st.session_state.get(NOTICE):  # kept through the reruns of a page settling
-        st.info(_(notice))
+        st.info(_notice(notice))
     now = _now()
-    credentials = users.login_credentials(clinic.engine, now)
+    credentials = signin.login_credentials(clinic.engine, now)
     authenticator = stauth.Authenticate(
         credentials,
         cookie_name="clinic_reauth_disabled",
@@ -282,24 +298,17 @@ def _password_step(clinic: Clinic) -> None:
     if status is not None:
         st.session_state.pop(NOTICE, None)  # read: the person is signing in again
     if status:
-        with clinic.engine.connect() as connection:
-            user = users.by_username(connection, st.session_state["username"])
         st.session_state["authentication_status"] = None
-        if token := users.password_accepted(clinic.engine, user, now):
+        if token := signin.password_accepted(clinic.engine, st.session_state["username"], now):
             st.session_state[TOKEN] = token
             st.rerun()
-        st.error(_(SIGN_IN_FAILED), icon=":material/lock:")
+        st.error(_notice(SIGN_IN_FAILED), icon=":material/lock:")
     elif status is False:
         tried = [
             u for u, entry in credentials["usernames"].items() if entry["failed_login_attempts"]
         ]
-        for username in tried:
-            with clinic.engine.connect() as connection:
-                user = users.by_username(connection, username)
-            users.record_failure(clinic.engine, user, "password", now)
-        if not tried:
-            users.unknown_sign_in(clinic.engine, now)
-        st.error(_(SIGN_IN_FAILED), icon=":material/lock:")
+        signin.password_refused(clinic.engine, tried, now)
+        st.error(_notice(SIGN_IN_FAILED), icon=":material/lock:")
 
 
 def _code_form(key: str) -> str | None:
@@ -314,47 +323,50 @@ def _code_form(key: str) -> str | None:
     return code if pressed else None
 
 
-def _second_factor(clinic: Clinic, state: Current) -> None:
+def _enrol(clinic: Clinic, state: Current) -> None:
     st.subheader(_("Two-step verification"))
     user = state.user
     now = _now()
-    if not user.enrolled:
-        secret = st.session_state.setdefault(ENROL_SECRET, totp.new_secret())
-        st.write(
-            _(
-                "Scan this QR code with an authenticator app (Google Authenticator, Microsoft "
-                "Authenticator, Authy, …), or type the key below into it. Then enter the code it "
-                "shows."
-            )
+    secret = st.session_state.setdefault(ENROL_SECRET, totp.new_secret())
+    st.write(
+        _(
+            "Scan this QR code with an authenticator app (Google Authenticator, Microsoft "
+            "Authenticator, Authy, …), or type the key below into it. Then enter the code it "
+            "shows."
         )
-        png = io.BytesIO()
-        segno.make(totp.provisioning_uri(secret, user.username), error="m").save(
-            png, kind="png", scale=5, border=2
+    )
+    png = io.BytesIO()
+    segno.make(totp.provisioning_uri(secret, user.username), error="m").save(
+        png, kind="png", scale=5, border=2
+    )
+    st.image(png.getvalue(), caption=_("Authenticator QR code"), width=220)
+    st.code(secret, language=None)
+    if (code := _code_form("enrol")) is not None:
+        codes = mfa.confirm_enrolment(
+            clinic.engine, clinic.vault, user, secret, code, now, token=state.token
         )
-        st.image(png.getvalue(), caption=_("Authenticator QR code"), width=220)
-        st.code(secret, language=None)
-        if (code := _code_form("enrol")) is not None:
-            codes = users.confirm_enrolment(
-                clinic.engine, clinic.vault, user, secret, code, now, token=state.token
-            )
-            if codes:
-                st.session_state.pop(ENROL_SECRET, None)
-                st.session_state[NEW_CODES] = (user.id, codes)
-                st.rerun()
-            _code_refused(clinic, user, now)
-    elif (code := _code_form("verify")) is not None:
-        if users.verify_second_factor(
-            clinic.engine, clinic.vault, user, code, now, token=state.token
-        ):
+        if codes:
+            st.session_state.pop(ENROL_SECRET, None)
+            st.session_state[NEW_CODES] = (user.id, codes)
             st.rerun()
         _code_refused(clinic, user, now)
     st.button(_("Cancel and sign out"), on_click=log_out, args=(clinic,))
 
 
+def _code(clinic: Clinic, state: Current) -> None:
+    st.subheader(_("Two-step verification"))
+    now = _now()
+    if (code := _code_form("verify")) is not None:
+        if mfa.verify_second_factor(
+            clinic.engine, clinic.vault, state.user, code, now, token=state.token
+        ):
+            st.rerun()
+        _code_refused(clinic, state.user, now)
+    st.button(_("Cancel and sign out"), on_click=log_out, args=(clinic,))
+
+
 def _code_refused(clinic: Clinic, user: User, now: datetime) -> None:
-    with clinic.engine.connect() as connection:
-        locked = users.by_id(connection, user.id).locked(now)
-    if locked:
+    if signin.locked_out(clinic.engine, user, now):
         log_out(clinic)
         st.session_state[NOTICE] = SIGN_IN_FAILED
         st.rerun()
@@ -393,7 +405,7 @@ def password_change_form(clinic: Clinic, state: Current, key: str) -> bool:
         st.error(_("The two new passwords differ."))
         return False
     try:
-        users.change_password(clinic.engine, state.user, old, new, _now(), keep_token=state.token)
+        signin.change_password(clinic.engine, state.user, old, new, _now(), keep_token=state.token)
     except AccountError as exc:
         st.error(literal(exc))
         return False
@@ -414,7 +426,7 @@ def new_recovery_codes_form(clinic: Clinic, user: User) -> None:
     if not pressed:
         return
     try:
-        codes = users.regenerate_recovery_codes(clinic.engine, user, password, _now())
+        codes = mfa.regenerate_recovery_codes(clinic.engine, user, password, _now())
     except AccountError as exc:
         st.error(literal(exc))
         return

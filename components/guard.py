@@ -10,9 +10,9 @@ from __future__ import annotations
 import streamlit as st
 
 from clinic import access
+from clinic.accounts import User
 from clinic.i18n import _
 from clinic.runtime import Clinic
-from clinic.users import User
 from components import auth, language
 from components.services import clinic_or_stop, configuration
 

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from clinic import db, i18n, users
+from clinic import accounts, db, i18n
+from clinic.accounts import User
 from clinic.i18n import _
 from clinic.runtime import Clinic
-from clinic.users import User
 
 CHOSEN = "language.chosen"
 """This browser session's language, once picked (or once known from the signed-in user)."""
@@ -42,7 +42,7 @@ def _changed(clinic: Clinic, user: User | None, key: str) -> None:
     if user is None:
         return
     try:
-        users.set_language(clinic.engine, user.id, code, datetime.now(UTC))
+        accounts.set_language(clinic.engine, user.id, code, datetime.now(UTC))
     except (*db.OUTAGES, db.StorageUnavailable):
         i18n.use(code)
         st.toast(

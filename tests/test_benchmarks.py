@@ -60,7 +60,7 @@ def test_the_sign_in_helper_never_types_a_code_twice(tmp_path, monkeypatch) -> N
     from datetime import UTC, datetime
 
     from benchmarks import person
-    from clinic import config, runtime, totp, users
+    from clinic import accounts, config, mfa, runtime, totp
 
     monkeypatch.setenv("CLINIC_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("DATABASE_URL", raising=False)
@@ -68,7 +68,7 @@ def test_the_sign_in_helper_never_types_a_code_twice(tmp_path, monkeypatch) -> N
     try:
         account = person.enrolled_account(clinic, "carla", "clinician")
         with clinic.engine.connect() as connection:
-            user = users.by_username(connection, "carla")
+            user = accounts.by_username(connection, "carla")
         if (left := totp.INTERVAL - time.time() % totp.INTERVAL) < 3:
             time.sleep(left)  # all of what follows inside one step
         first, first_wait = person._claim_code(account)
@@ -77,10 +77,10 @@ def test_the_sign_in_helper_never_types_a_code_twice(tmp_path, monkeypatch) -> N
         step = int(now.timestamp() // totp.INTERVAL)
 
         assert first_wait == 0  # the enrolment's step was two minutes ago
-        assert users.verify_second_factor(clinic.engine, clinic.vault, user, first, now)
-        assert not users.verify_second_factor(clinic.engine, clinic.vault, user, first, now)
+        assert mfa.verify_second_factor(clinic.engine, clinic.vault, user, first, now)
+        assert not mfa.verify_second_factor(clinic.engine, clinic.vault, user, first, now)
         assert second != first and 0 < second_wait <= totp.INTERVAL + person.CLOCK_MARGIN_S
         assert totp.matching_step(account.secret, second, now) == step + 1
-        assert users.verify_second_factor(clinic.engine, clinic.vault, user, second, now)
+        assert mfa.verify_second_factor(clinic.engine, clinic.vault, user, second, now)
     finally:
         clinic.engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from clinic import i18n, users
+from clinic import i18n, mfa
 from clinic.i18n import _
 from components import auth, language
 from components.guard import require
@@ -33,7 +33,7 @@ if auth.password_change_form(clinic, state, "account_password"):
     st.success(_("Password changed. Your other sessions were signed out."))
 
 st.subheader(_("Recovery codes"))
-left = users.remaining_recovery_codes(clinic.engine, user.id)
+left = mfa.remaining_recovery_codes(clinic.engine, user.id)
 st.write(
     i18n.ngettext(
         "You have **{count}** unused recovery code.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from clinic import audit, i18n, users
+from clinic import accounts, audit, i18n
 from clinic.i18n import _, ngettext
 from components.dates import moment_format, utc_range
 from components.guard import require
@@ -14,7 +14,7 @@ clinic, user = require("audit")
 st.title(_("Audit trail"))
 
 ANYONE = None
-people = [ANYONE, *(u.username for u in users.all_users(clinic.engine))]
+people = [ANYONE, *(u.username for u in accounts.all_users(clinic.engine))]
 left, middle, right = st.columns([1, 2, 2])
 # labels made now, in this run's language (AppTest calls format_func again outside the run)
 shown = {ANYONE: _("Anyone"), **{name: name for name in people if name is not ANYONE}}

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from clinic import db, keys, users
+from clinic import accounts, db, keys
 from clinic.access import Role
+from clinic.accounts import AccountError
 from clinic.i18n import N_, _
-from clinic.users import AccountError
 from components.guard import require
 from components.plain import literal
 
@@ -45,7 +45,7 @@ if clinic.key_notice:  # the only notice: the keys were generated in the key fil
 now = datetime.now(UTC)
 role_labels = {r: r.label for r in Role}  # translated now, in this run (format_func may run later)
 
-accounts = users.all_users(clinic.engine)
+everyone = accounts.all_users(clinic.engine)
 st.dataframe(
     pd.DataFrame(
         [
@@ -58,7 +58,7 @@ st.dataframe(
                 _("disabled"): u.disabled,
                 _("must change password"): u.must_change_password,
             }
-            for u in accounts
+            for u in everyone
         ]
     ),
     hide_index=True,
@@ -79,7 +79,7 @@ with st.form("add_user", clear_on_submit=True):
 if add:
     try:
         with db.writing(clinic.engine) as connection:
-            added = users.add(
+            added = accounts.add(
                 connection, admin.username, username, name, role, password, temporary=True, now=now
             )
     except AccountError as exc:
@@ -91,7 +91,7 @@ if add:
         )
 
 st.subheader(_("Manage a user"))
-others = [u.username for u in accounts if u.username != admin.username]
+others = [u.username for u in everyone if u.username != admin.username]
 if not others:
     st.caption(_("No other users yet."))
     st.stop()
@@ -99,26 +99,26 @@ target = st.selectbox(_("User"), others)
 actions = st.columns(5)
 try:
     if actions[0].button(_("Unlock")):
-        users.unlock(clinic.engine, admin.username, target, now)
+        accounts.unlock(clinic.engine, admin.username, target, now)
         done(N_("{user} unlocked."), user=target)
     if actions[1].button(_("Reset two-step"), help=_("They enrol an authenticator app again.")):
-        users.reset_mfa(clinic.engine, admin.username, target, now)
+        accounts.reset_mfa(clinic.engine, admin.username, target, now)
         done(N_("{user} will set up two-step verification at next sign-in."), user=target)
     if actions[2].button(_("Disable")):
-        users.disable(clinic.engine, admin.username, target, now)
+        accounts.disable(clinic.engine, admin.username, target, now)
         done(N_("{user} disabled and signed out."), user=target)
     if actions[3].button(_("Enable")):
-        users.enable(clinic.engine, admin.username, target, now)
+        accounts.enable(clinic.engine, admin.username, target, now)
         done(N_("{user} enabled."), user=target)
     with actions[4].popover(_("Change role")):
         new_role = st.selectbox(_("New role"), list(Role), format_func=role_labels.get)
         if st.button(_("Apply role")):
-            users.set_role(clinic.engine, admin.username, target, new_role, now)
+            accounts.set_role(clinic.engine, admin.username, target, new_role, now)
             done(N_("{user} is now {role}."), user=target, role=new_role)
     with st.expander(_("Set a temporary password")):
         temporary = st.text_input(_("Temporary password for the user"), type="password")
         if st.button(_("Set temporary password")):
-            users.reset_password(clinic.engine, admin.username, target, temporary, now)
+            accounts.reset_password(clinic.engine, admin.username, target, temporary, now)
             done(N_("{user} must change this password at next sign-in."), user=target)
 except AccountError as exc:
     st.error(literal(exc))

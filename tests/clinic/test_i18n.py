@@ -12,7 +12,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from clinic import i18n, users
+from clinic import accounts, i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("app.py", "views", "components", "clinic", "model_store")
@@ -126,10 +126,10 @@ def test_an_unknown_language_is_refused_with_the_choices() -> None:
 def test_a_users_language_is_remembered_and_can_be_forgotten(config) -> None:
     from clinic import db, runtime
 
-    engine = runtime.start(config).engine  # binds the audit key that users.add records under
+    engine = runtime.start(config).engine  # binds the audit key that accounts.add records under
     now = datetime.now(UTC)
     with db.writing(engine) as connection:
-        user = users.add(
+        user = accounts.add(
             connection,
             "test",
             "lucia",
@@ -140,12 +140,12 @@ def test_a_users_language_is_remembered_and_can_be_forgotten(config) -> None:
             now=now,
         )
     assert user.language is None
-    users.set_language(engine, user.id, "es_CO", now)
+    accounts.set_language(engine, user.id, "es_CO", now)
     with engine.connect() as connection:
-        assert users.by_id(connection, user.id).language == "es"
-    users.set_language(engine, user.id, None, now)
+        assert accounts.by_id(connection, user.id).language == "es"
+    accounts.set_language(engine, user.id, None, now)
     with engine.connect() as connection:
-        assert users.by_id(connection, user.id).language is None
+        assert accounts.by_id(connection, user.id).language is None
     with pytest.raises(ValueError):
-        users.set_language(engine, user.id, "klingon", now)
+        accounts.set_language(engine, user.id, "klingon", now)
     engine.dispose()

@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from clinic import audit, db, patients, rotation, runtime, totp, users
+from clinic import accounts, audit, db, mfa, patients, rotation, runtime, totp
 from clinic.__main__ import main as clinic_cli
 from clinic.identity import Identity
 from clinic.tables import patient_names, vault_keys
@@ -23,11 +23,11 @@ LATER_NAME = Identity("Zacarías Quiñónez Ruiz", "98765432")
 """Typed later for the first person's ID: a name version, in its own table."""
 
 
-def _populate(clinic) -> tuple[users.User, str]:
+def _populate(clinic) -> tuple[accounts.User, str]:
     with db.writing(clinic.engine) as connection:
         for person in [*PEOPLE, LATER_NAME]:
             patients.upsert(connection, clinic.vault, person, NOW, actor="t")
-        user = users.add(
+        user = accounts.add(
             connection,
             "t",
             "carla",
@@ -38,7 +38,7 @@ def _populate(clinic) -> tuple[users.User, str]:
             now=NOW,
         )
     secret = totp.new_secret()
-    users.confirm_enrolment(
+    mfa.confirm_enrolment(
         clinic.engine, clinic.vault, user, secret, pyotp.TOTP(secret).at(NOW), NOW
     )
     return user, secret
@@ -83,7 +83,7 @@ def test_cli_rotation_with_a_key_file(config, monkeypatch, capsys) -> None:
     assert len(blobs) == 3 and {key_id(b) for b in blobs} == {after.vault.active_kid}
     assert old_kid not in kids
     later = NOW.replace(minute=5)
-    assert users.verify_second_factor(
+    assert mfa.verify_second_factor(
         after.engine, after.vault, user, pyotp.TOTP(secret).at(later), later
     )
     assert "keys.rotate" in [e["action"] for e in audit.search(after.engine)]

@@ -9,10 +9,10 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from clinic import audit, db, runtime, sessions, setup, totp, users
+from clinic import accounts, audit, db, lockout, mfa, runtime, sessions, setup, signin, totp
 from clinic.access import Role
 from clinic.passwords import check_password
-from clinic.tables import audit_events
+from clinic.tables import audit_events, recovery_codes
 from clinic.tables import users as users_table
 
 NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
@@ -24,9 +24,9 @@ def clinic(config):
     return runtime.start(config)
 
 
-def _add(clinic, username="ana.gomez", role="clinician", temporary=False) -> users.User:
+def _add(clinic, username="ana.gomez", role="clinician", temporary=False) -> accounts.User:
     with db.writing(clinic.engine) as connection:
-        return users.add(
+        return accounts.add(
             connection, "admin", username, "Ana Gómez", role, PASSWORD, temporary=temporary, now=NOW
         )
 
@@ -34,7 +34,7 @@ def _add(clinic, username="ana.gomez", role="clinician", temporary=False) -> use
 def _enrol(clinic, user) -> tuple[str, list[str]]:
     secret = totp.new_secret()
     code = pyotp.TOTP(secret).at(NOW)
-    codes = users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, code, NOW)
+    codes = mfa.confirm_enrolment(clinic.engine, clinic.vault, user, secret, code, NOW)
     assert codes is not None
     return secret, codes
 
@@ -42,7 +42,7 @@ def _enrol(clinic, user) -> tuple[str, list[str]]:
 def _may_sign_in(clinic, user, at: datetime) -> bool:
     """Would the sign-in form accept the right password now? (Barred accounts are listed with a
     hash no password matches, so that their refusal costs the same as a wrong password.)"""
-    entry = users.login_credentials(clinic.engine, at)["usernames"][user.username]
+    entry = signin.login_credentials(clinic.engine, at)["usernames"][user.username]
     return check_password(PASSWORD, entry["password"])
 
 
@@ -77,14 +77,23 @@ def test_rfc6238_sha1_vectors_pass_through_the_verifier(time: int, expected: str
 
 
 def test_password_rules_follow_nist(clinic) -> None:
-    with db.writing(clinic.engine) as connection, pytest.raises(users.AccountError, match="12"):
-        users.add(connection, "admin", "bob", "Bob", "clinician", "short", temporary=True, now=NOW)
-    with db.writing(clinic.engine) as connection, pytest.raises(users.AccountError, match="common"):
-        users.add(
+    refused = accounts.AccountError
+    with db.writing(clinic.engine) as connection, pytest.raises(refused, match="12"):
+        accounts.add(
+            connection, "admin", "bob", "Bob", "clinician", "short", temporary=True, now=NOW
+        )
+    with (
+        db.writing(clinic.engine) as connection,
+        pytest.raises(accounts.AccountError, match="common"),
+    ):
+        accounts.add(
             connection, "admin", "bob", "Bob", "clinician", "qwerty123456", temporary=True, now=NOW
         )
-    with db.writing(clinic.engine) as connection, pytest.raises(users.AccountError, match="user"):
-        users.add(
+    with (
+        db.writing(clinic.engine) as connection,
+        pytest.raises(accounts.AccountError, match="user"),
+    ):
+        accounts.add(
             connection,
             "admin",
             "bobsmith",
@@ -109,17 +118,17 @@ def test_enrolment_needs_a_valid_code_and_gives_ten_recovery_codes(clinic) -> No
     user = _add(clinic)
     secret = totp.new_secret()
     assert (
-        users.confirm_enrolment(clinic.engine, clinic.vault, user, secret, "000000", NOW) is None
+        mfa.confirm_enrolment(clinic.engine, clinic.vault, user, secret, "000000", NOW) is None
         or pyotp.TOTP(secret).at(NOW) == "000000"
     )
     with clinic.engine.connect() as connection:
-        assert not users.by_id(connection, user.id).enrolled
+        assert not accounts.by_id(connection, user.id).enrolled
     secret, codes = _enrol(clinic, user)
     assert len(codes) == 10 and len(set(codes)) == 10
     with clinic.engine.connect() as connection:
         row = connection.execute(select(users_table).where(users_table.c.id == user.id)).one()
     assert secret.encode() not in row.totp_secret_enc
-    assert users.remaining_recovery_codes(clinic.engine, user.id) == 10
+    assert mfa.remaining_recovery_codes(clinic.engine, user.id) == 10
 
 
 def test_a_code_is_accepted_once(clinic) -> None:
@@ -127,16 +136,16 @@ def test_a_code_is_accepted_once(clinic) -> None:
     secret, _ = _enrol(clinic, user)
     later = NOW + timedelta(seconds=60)
     code = pyotp.TOTP(secret).at(later)
-    assert users.verify_second_factor(clinic.engine, clinic.vault, user, code, later)
-    assert not users.verify_second_factor(clinic.engine, clinic.vault, user, code, later)
-    assert not users.verify_second_factor(clinic.engine, clinic.vault, user, "123", later)
+    assert mfa.verify_second_factor(clinic.engine, clinic.vault, user, code, later)
+    assert not mfa.verify_second_factor(clinic.engine, clinic.vault, user, code, later)
+    assert not mfa.verify_second_factor(clinic.engine, clinic.vault, user, "123", later)
 
 
 def test_the_enrolment_code_cannot_be_replayed_at_sign_in(clinic) -> None:
     user = _add(clinic)
     secret, _ = _enrol(clinic, user)
     code = pyotp.TOTP(secret).at(NOW)
-    assert not users.verify_second_factor(clinic.engine, clinic.vault, user, code, NOW)
+    assert not mfa.verify_second_factor(clinic.engine, clinic.vault, user, code, NOW)
 
 
 def test_one_step_of_drift_is_tolerated_two_are_not(clinic) -> None:
@@ -144,9 +153,9 @@ def test_one_step_of_drift_is_tolerated_two_are_not(clinic) -> None:
     secret, _ = _enrol(clinic, user)
     at = NOW + timedelta(minutes=5)
     previous = pyotp.TOTP(secret).at(at - timedelta(seconds=30))
-    assert users.verify_second_factor(clinic.engine, clinic.vault, user, previous, at)
+    assert mfa.verify_second_factor(clinic.engine, clinic.vault, user, previous, at)
     two_back = pyotp.TOTP(secret).at(at + timedelta(minutes=5) - timedelta(seconds=60))
-    assert not users.verify_second_factor(
+    assert not mfa.verify_second_factor(
         clinic.engine, clinic.vault, user, two_back, at + timedelta(minutes=5)
     )
 
@@ -154,11 +163,11 @@ def test_one_step_of_drift_is_tolerated_two_are_not(clinic) -> None:
 def test_a_recovery_code_works_once(clinic) -> None:
     user = _add(clinic)
     _, codes = _enrol(clinic, user)
-    assert users.verify_second_factor(clinic.engine, clinic.vault, user, codes[3].lower(), NOW)
-    assert not users.verify_second_factor(clinic.engine, clinic.vault, user, codes[3], NOW)
-    assert users.remaining_recovery_codes(clinic.engine, user.id) == 9
+    assert mfa.verify_second_factor(clinic.engine, clinic.vault, user, codes[3].lower(), NOW)
+    assert not mfa.verify_second_factor(clinic.engine, clinic.vault, user, codes[3], NOW)
+    assert mfa.remaining_recovery_codes(clinic.engine, user.id) == 9
     with clinic.engine.connect() as connection:
-        stored = connection.execute(select(users.recovery_codes.c.code_hash)).scalars().all()
+        stored = connection.execute(select(recovery_codes.c.code_hash)).scalars().all()
     assert codes[0] not in " ".join(stored)
     assert hashlib.sha256(f"{user.id}:{codes[0].replace('-', '')}".encode()).hexdigest() in stored
 
@@ -166,16 +175,16 @@ def test_a_recovery_code_works_once(clinic) -> None:
 def test_five_failures_lock_for_fifteen_minutes_and_admin_unlocks(clinic) -> None:
     user = _add(clinic)
     for _ in range(4):
-        assert not users.record_failure(clinic.engine, user, "password", NOW)
+        assert not lockout.record_failure(clinic.engine, user, "password", NOW)
         assert _may_sign_in(clinic, user, NOW)
-    assert users.record_failure(clinic.engine, user, "code", NOW)
+    assert lockout.record_failure(clinic.engine, user, "code", NOW)
     assert not _may_sign_in(clinic, user, NOW)
-    barred = users.login_credentials(clinic.engine, NOW)["usernames"][user.username]["password"]
+    barred = signin.login_credentials(clinic.engine, NOW)["usernames"][user.username]["password"]
     assert barred.startswith("$2b$12$")  # refused after the same bcrypt work as a wrong password
     later = NOW + timedelta(minutes=14)
     assert not _may_sign_in(clinic, user, later)
     assert _may_sign_in(clinic, user, NOW + timedelta(minutes=15, seconds=1))
-    users.unlock(clinic.engine, "admin", user.username, later)
+    accounts.unlock(clinic.engine, "admin", user.username, later)
     assert _may_sign_in(clinic, user, later)
     assert _actions(clinic).count("signin.failure") == 5
     assert "lockout" in _actions(clinic) and "user.unlock" in _actions(clinic)
@@ -184,10 +193,10 @@ def test_five_failures_lock_for_fifteen_minutes_and_admin_unlocks(clinic) -> Non
 def test_lockout_survives_a_restart(clinic, config) -> None:
     user = _add(clinic)
     for _ in range(5):
-        users.record_failure(clinic.engine, user, "password", NOW)
+        lockout.record_failure(clinic.engine, user, "password", NOW)
     clinic.engine.dispose()
     again = runtime.start(config)
-    entry = users.login_credentials(again.engine, NOW)["usernames"][user.username]
+    entry = signin.login_credentials(again.engine, NOW)["usernames"][user.username]
     assert not check_password(PASSWORD, entry["password"])
 
 
@@ -223,35 +232,35 @@ def test_password_change_and_mfa_reset_end_other_sessions(clinic) -> None:
     limits = sessions.Limits()
     mine = sessions.start(clinic.engine, user.id, True, NOW)
     elsewhere = sessions.start(clinic.engine, user.id, True, NOW)
-    users.change_password(clinic.engine, user, PASSWORD, "a much better passphrase 77", NOW, mine)
+    signin.change_password(clinic.engine, user, PASSWORD, "a much better passphrase 77", NOW, mine)
     assert sessions.resume(clinic.engine, mine, NOW, limits) is not None
     assert sessions.resume(clinic.engine, elsewhere, NOW, limits) is None
     _enrol(clinic, user)
-    users.reset_mfa(clinic.engine, "admin", user.username, NOW)
+    accounts.reset_mfa(clinic.engine, "admin", user.username, NOW)
     assert sessions.resume(clinic.engine, mine, NOW, limits) is None
     with clinic.engine.connect() as connection:
-        assert not users.by_id(connection, user.id).enrolled
-    assert users.remaining_recovery_codes(clinic.engine, user.id) == 0
+        assert not accounts.by_id(connection, user.id).enrolled
+    assert mfa.remaining_recovery_codes(clinic.engine, user.id) == 0
 
 
 def test_setup_code_creates_the_first_admin_once(clinic) -> None:
     code = setup.issue_code(clinic.engine, NOW)
     assert code
-    with pytest.raises(users.AccountError, match="not valid"):
+    with pytest.raises(accounts.AccountError, match="not valid"):
         setup.create_first_admin(clinic.engine, "WRONG-CODE", "root", "Root", PASSWORD, NOW)
     admin = setup.create_first_admin(
         clinic.engine, code.lower(), "Admin", "Ada Admin", PASSWORD, NOW
     )
     assert admin.role is Role.ADMIN and admin.username == "admin"
-    with pytest.raises(users.AccountError, match="already done"):
+    with pytest.raises(accounts.AccountError, match="already done"):
         setup.create_first_admin(clinic.engine, code, "second", "Second", PASSWORD, NOW)
     assert setup.issue_code(clinic.engine, NOW) is None
 
 
 def test_every_account_change_is_in_the_audit_chain(clinic) -> None:
     user = _add(clinic)
-    users.set_role(clinic.engine, "admin", user.username, "supervisor", NOW)
-    users.disable(clinic.engine, "admin", user.username, NOW)
+    accounts.set_role(clinic.engine, "admin", user.username, "supervisor", NOW)
+    accounts.disable(clinic.engine, "admin", user.username, NOW)
     assert not _may_sign_in(clinic, user, NOW)
     assert _actions(clinic) == ["user.add", "user.role", "user.disable"]
     assert audit.verify(clinic.engine) == (3, None)
@@ -268,16 +277,16 @@ def test_the_lockout_holds_at_the_code_step_of_every_session(clinic) -> None:
     browsers = [sessions.start(clinic.engine, user.id, False, at) for _ in range(4)]
     for _ in range(5):
         assert (
-            not users.verify_second_factor(
+            not mfa.verify_second_factor(
                 clinic.engine, clinic.vault, user, "000000", at, token=browsers[0]
             )
             or pyotp.TOTP(secret).at(at) == "000000"
         )
     with clinic.engine.connect() as connection:
-        assert users.by_id(connection, user.id).locked(at)
+        assert accounts.by_id(connection, user.id).locked(at)
     right = pyotp.TOTP(secret).at(at)
     for token in browsers[1:]:
-        assert not users.verify_second_factor(
+        assert not mfa.verify_second_factor(
             clinic.engine, clinic.vault, user, right, at, token=token
         )
         assert sessions.resume(clinic.engine, token, at, limits) is None
@@ -285,7 +294,7 @@ def test_the_lockout_holds_at_the_code_step_of_every_session(clinic) -> None:
     assert _actions(clinic).count("signin.success") == 0
     after = at + timedelta(minutes=16)
     fresh = sessions.start(clinic.engine, user.id, False, after)
-    assert users.verify_second_factor(
+    assert mfa.verify_second_factor(
         clinic.engine, clinic.vault, user, pyotp.TOTP(secret).at(after), after, token=fresh
     )
     assert sessions.resume(clinic.engine, fresh, after, limits) == sessions.Session(user.id, True)
@@ -294,35 +303,35 @@ def test_the_lockout_holds_at_the_code_step_of_every_session(clinic) -> None:
 def test_enrolment_is_refused_while_locked(clinic) -> None:
     user = _add(clinic)
     for _ in range(5):
-        users.record_failure(clinic.engine, user, "password", NOW)
+        lockout.record_failure(clinic.engine, user, "password", NOW)
     secret = totp.new_secret()
     token = sessions.start(clinic.engine, user.id, False, NOW)
     assert (
-        users.confirm_enrolment(
+        mfa.confirm_enrolment(
             clinic.engine, clinic.vault, user, secret, pyotp.TOTP(secret).at(NOW), NOW, token
         )
         is None
     )
     with clinic.engine.connect() as connection:
-        assert not users.by_id(connection, user.id).enrolled
+        assert not accounts.by_id(connection, user.id).enrolled
 
 
 def test_a_disabled_account_gets_no_code_check(clinic) -> None:
     user = _add(clinic)
     secret, _ = _enrol(clinic, user)
-    users.disable(clinic.engine, "admin", user.username, NOW)
+    accounts.disable(clinic.engine, "admin", user.username, NOW)
     at = NOW + timedelta(minutes=1)
-    assert not users.verify_second_factor(
+    assert not mfa.verify_second_factor(
         clinic.engine, clinic.vault, user, pyotp.TOTP(secret).at(at), at
     )
 
 
 def test_an_unknown_username_is_audited_without_what_was_typed(clinic) -> None:
-    users.unknown_sign_in(clinic.engine, NOW)
+    signin.unknown_sign_in(clinic.engine, NOW)
     with clinic.engine.connect() as connection:
         row = connection.execute(select(audit_events)).one()
     assert (row.actor, row.action, row.details) == (
-        users.UNKNOWN_ACTOR,
+        signin.UNKNOWN_ACTOR,
         "signin.failure",
         {"stage": "password"},
     )
@@ -341,20 +350,20 @@ def test_passwords_bcrypt_cannot_take_are_refused_with_a_reason(
     clinic, password: str, problem: str
 ) -> None:
     user = _add(clinic)
-    with pytest.raises(users.AccountError, match=problem):
-        users.change_password(clinic.engine, user, PASSWORD, password, NOW, None)
+    with pytest.raises(accounts.AccountError, match=problem):
+        signin.change_password(clinic.engine, user, PASSWORD, password, NOW, None)
     assert _may_sign_in(clinic, user, NOW)
 
 
 def test_new_recovery_codes_need_the_password_again(clinic) -> None:
     user = _add(clinic)
     _, old = _enrol(clinic, user)
-    with pytest.raises(users.AccountError, match="current password is not correct"):
-        users.regenerate_recovery_codes(clinic.engine, user, "not my password at all", NOW)
-    assert users.verify_second_factor(clinic.engine, clinic.vault, user, old[0], NOW)
-    new = users.regenerate_recovery_codes(clinic.engine, user, PASSWORD, NOW)
-    assert not users.verify_second_factor(clinic.engine, clinic.vault, user, old[1], NOW)
-    assert users.verify_second_factor(clinic.engine, clinic.vault, user, new[0], NOW)
+    with pytest.raises(accounts.AccountError, match="current password is not correct"):
+        mfa.regenerate_recovery_codes(clinic.engine, user, "not my password at all", NOW)
+    assert mfa.verify_second_factor(clinic.engine, clinic.vault, user, old[0], NOW)
+    new = mfa.regenerate_recovery_codes(clinic.engine, user, PASSWORD, NOW)
+    assert not mfa.verify_second_factor(clinic.engine, clinic.vault, user, old[1], NOW)
+    assert mfa.verify_second_factor(clinic.engine, clinic.vault, user, new[0], NOW)
 
 
 def test_guessing_the_password_in_a_signed_in_session_locks_and_ends_it(clinic) -> None:
@@ -362,8 +371,8 @@ def test_guessing_the_password_in_a_signed_in_session_locks_and_ends_it(clinic) 
     _enrol(clinic, user)
     token = sessions.start(clinic.engine, user.id, True, NOW)
     for _ in range(5):
-        with pytest.raises(users.AccountError):
-            users.regenerate_recovery_codes(clinic.engine, user, "a wrong guess here", NOW)
+        with pytest.raises(accounts.AccountError):
+            mfa.regenerate_recovery_codes(clinic.engine, user, "a wrong guess here", NOW)
     assert sessions.resume(clinic.engine, token, NOW, sessions.Limits()) is None
     assert not _may_sign_in(clinic, user, NOW)
 
@@ -384,10 +393,10 @@ def test_a_right_password_settled_after_the_lock_is_refused(clinic) -> None:
     """Parallel guesses are checked against the hash at once but settle one by one: once the
     fifth failure has locked the account, a right password that settles later is refused."""
     user = _add(clinic)
-    assert users.password_accepted(clinic.engine, user, NOW) is not None
+    assert signin.password_accepted(clinic.engine, user.username, NOW) is not None
     for _ in range(5):
-        users.record_failure(clinic.engine, user, "password", NOW)
-    assert users.password_accepted(clinic.engine, user, NOW) is None
+        lockout.record_failure(clinic.engine, user, "password", NOW)
+    assert signin.password_accepted(clinic.engine, user.username, NOW) is None
     assert _actions(clinic).count("signin.failure") == 6
 
 
@@ -395,15 +404,15 @@ def test_the_password_asked_again_is_refused_while_locked(clinic) -> None:
     user = _add(clinic)
     _enrol(clinic, user)
     for _ in range(5):
-        users.record_failure(clinic.engine, user, "code", NOW)
-    with pytest.raises(users.AccountError, match="current password is not correct"):
-        users.regenerate_recovery_codes(clinic.engine, user, PASSWORD, NOW)
+        lockout.record_failure(clinic.engine, user, "code", NOW)
+    with pytest.raises(accounts.AccountError, match="current password is not correct"):
+        mfa.regenerate_recovery_codes(clinic.engine, user, PASSWORD, NOW)
 
 
 def test_a_current_password_too_long_for_bcrypt_is_just_wrong(clinic) -> None:
     user = _add(clinic)
-    with pytest.raises(users.AccountError, match="current password is not correct"):
-        users.change_password(
+    with pytest.raises(accounts.AccountError, match="current password is not correct"):
+        signin.change_password(
             clinic.engine, user, "x" * 100, "a much better passphrase 77", NOW, None
         )
 
@@ -414,12 +423,12 @@ def test_a_stale_enrolment_tab_cannot_replace_the_authenticator(clinic) -> None:
     stale = totp.new_secret()
     at = NOW + timedelta(minutes=1)
     assert (
-        users.confirm_enrolment(
+        mfa.confirm_enrolment(
             clinic.engine, clinic.vault, user, stale, pyotp.TOTP(stale).at(at), at
         )
         is None
     )
     later = NOW + timedelta(minutes=3)
-    assert users.verify_second_factor(
+    assert mfa.verify_second_factor(
         clinic.engine, clinic.vault, user, pyotp.TOTP(first).at(later), later
     )

@@ -231,7 +231,7 @@ def _sign_in_steps(data_dir: Path, language: str, monkeypatch) -> dict[str, set[
     seen["enrol refused"] = visible_texts(at.run())
     whole = sessions.start(clinic.engine, clinician.id, True, now)
     seen["recovery codes"] = visible_texts(
-        fresh(**{"auth.token": whole, "auth.recovery_codes": ["ABCD-EFGH"]})
+        fresh(**{"auth.token": whole, "auth.recovery_codes": (clinician.id, ["ABCD-EFGH"])})
     )
     seen["new password"] = visible_texts(
         fresh(**{"auth.token": sessions.start(clinic.engine, newcomer.id, True, now)})

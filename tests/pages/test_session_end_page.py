@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine
 from streamlit.testing.v1 import AppTest
 
-from clinic import config, db, runtime, sessions
-from clinic import accounts
+from clinic import accounts, config, db, runtime, sessions
 from clinic.tables import users
 from tests.pages.support import fill_form, press_predict, signed_in_app, stored_predictions
 from tests.support import MEASUREMENTS
