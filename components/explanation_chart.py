@@ -11,7 +11,7 @@ from clinic import i18n
 from clinic.i18n import _
 from clinic.validation import choice, label, unit
 from components import plots
-from model_store.explain import Explanation
+from model_store.explanation import Explanation
 from model_store.features import DIFFERENCES
 from model_store.schema import BY_CODE
 

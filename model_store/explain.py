@@ -10,7 +10,6 @@ computed in a few milliseconds with no extra dependency.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -20,31 +19,9 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.tree import DecisionTreeClassifier
 
+from model_store.explanation import Explanation
 from model_store.features import final_step_inputs, raw_matrix, raw_row
 from model_store.schema import CODES
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """Contributions by schema field code; sum(contributions) == probability - base_rate."""
-
-    base_rate: float
-    probability: float
-    contributions: Mapping[str, float]
-
-    def strongest(self, n: int = 8) -> list[tuple[str, float]]:
-        """The `n` fields that moved the risk most, largest effect first."""
-        ranked = sorted(self.contributions.items(), key=lambda item: -abs(item[1]))
-        return [(code, value) for code, value in ranked[:n] if value != 0]
-
-    def to_json(self) -> dict:
-        return {"base_rate": self.base_rate, "contributions": dict(self.contributions)}
-
-    @classmethod
-    def from_json(cls, data: Mapping) -> Explanation:
-        contributions = {str(k): float(v) for k, v in data["contributions"].items()}
-        base_rate = float(data["base_rate"])
-        return cls(base_rate, base_rate + sum(contributions.values()), contributions)
 
 
 def explain(pipeline: Pipeline, measurements: Mapping[str, float]) -> Explanation:
@@ -69,7 +46,7 @@ def explain(pipeline: Pipeline, measurements: Mapping[str, float]) -> Explanatio
     return Explanation(base, base + sum(contributions.values()), contributions)
 
 
-def explain_many(pipeline: Pipeline, frame: pd.DataFrame) -> list[Explanation]:
+def explain_many(pipeline: Pipeline, frame: pd.DataFrame | np.ndarray) -> list[Explanation]:
     """The same contributions for many patients at once (raw schema columns), for batches:
     each tree's decision paths times its per-edge share changes, as sparse matrices."""
     features, forest = _forest_inputs(pipeline, raw_matrix(frame))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +29,12 @@ from skops.io.exceptions import UntrustedTypesFoundException
 from sqlalchemy.exc import SQLAlchemyError
 
 from model_store import settings
-from model_store.explain import Explanation, explain, explain_many
+from model_store.explain import explain, explain_many
+from model_store.explanation import Explanation
 from model_store.features import final_step_inputs, raw_row
 from model_store.persistence import load_pipeline
+from model_store.ports import Scored
+from model_store.schema import CODES
 from model_store.tracking import connect, redact
 
 TRAIN_COMMAND = "python -m model_store train"
@@ -45,19 +48,6 @@ class ModelUnavailable(Exception):
 
 class UntrustedModel(ModelUnavailable):
     """The model file asks for types outside the project's skops allow-list."""
-
-
-@dataclass(frozen=True)
-class Scored:
-    """One patient's risk: the model's probability and the decision at the model's threshold."""
-
-    probability: float
-    infected: bool
-
-    @classmethod
-    def at(cls, probability: float, threshold: float) -> Scored:
-        """The decision rule: infected when the probability reaches the model's threshold."""
-        return cls(probability=probability, infected=probability >= threshold)
 
 
 @dataclass(frozen=True)
@@ -83,13 +73,28 @@ class LoadedModel:
         """Which of the patient's values moved the risk, and how much (exact; see explain)."""
         return explain(self.pipeline, measurements)
 
-    def explain_many(self, frame: pd.DataFrame) -> list[Explanation]:
-        """The same explanations for each row of raw schema columns (batches)."""
-        return explain_many(self.pipeline, frame)
+    def predict_many(self, rows: Sequence[Mapping[str, float]]) -> list[Scored]:
+        """Score each row (model_store.ports.Model); one row takes predict's fast path, with the
+        same result."""
+        if len(rows) <= 1:
+            return [self.predict(row) for row in rows]
+        return [Scored.at(float(p), self.threshold) for p in self.predict_proba(_matrix(rows))]
 
-    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+    def explain_many(self, rows: Sequence[Mapping[str, float]]) -> list[Explanation]:
+        """Explain each row (model_store.ports.Model): one row by walking the trees (fast),
+        many at once as matrices (explain.explain_many)."""
+        if len(rows) <= 1:
+            return [self.explain(row) for row in rows]
+        return explain_many(self.pipeline, _matrix(rows))
+
+    def predict_proba(self, frame: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Probability of class 1 (event) for each row of raw schema columns."""
         return self.pipeline.predict_proba(frame)[:, 1]
+
+
+def _matrix(rows: Sequence[Mapping[str, float]]) -> np.ndarray:
+    """Rows of raw schema values keyed by field code as a float matrix in schema order."""
+    return np.array([[float(row[code]) for code in CODES] for row in rows])
 
 
 def _one_row_proba(pipeline: Pipeline, row: np.ndarray) -> float:
