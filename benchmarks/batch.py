@@ -7,7 +7,7 @@ import time
 
 from benchmarks.home import use_home
 from benchmarks.report import RESULTS, Figure
-from clinic import batch, config, demo, runtime
+from clinic import batch, batch_file, config, demo, runtime
 
 HOME = RESULTS.parent / "bench-batch"
 DEFAULT_N = 10_000
@@ -23,7 +23,7 @@ def figures(n: int, repeat: int, database_url: str | None, command: str) -> list
     for data in files:
         started = time.perf_counter()
         outcome = batch.score_and_store(
-            clinic.engine, clinic.vault, model, batch.read(data), actor="bench"
+            clinic.engine, clinic.vault, model, batch_file.read(data), actor="bench"
         )
         times.append((time.perf_counter() - started) * 1000)
         if outcome.stored != n:

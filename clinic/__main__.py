@@ -202,7 +202,7 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 def _batch(args: argparse.Namespace) -> int:
     """Score a CSV of patients as a clinician would on the batch page (audited as them)."""
-    from clinic import batch
+    from clinic import batch, batch_file, prioritised_list
     from model_store.registry import ModelUnavailable, load
 
     clinic = runtime.start(config.load())
@@ -212,9 +212,9 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"error: {args.username} is not an active clinician or supervisor.", file=sys.stderr)
         return 1
     try:
-        checked = batch.read(args.file.read_bytes())
+        checked = batch_file.read(args.file.read_bytes())
         model = load()
-    except (OSError, batch.MalformedFile, ModelUnavailable) as exc:
+    except (OSError, batch_file.MalformedFile, ModelUnavailable) as exc:
         print(f"error: nothing was stored: {exc}", file=sys.stderr)
         return 1
     for problem in checked.bad:
@@ -222,7 +222,7 @@ def _batch(args: argparse.Namespace) -> int:
     outcome = batch.score_and_store(
         clinic.engine, clinic.vault, model, checked, actor=user.username
     )
-    report = batch.masked_csv(outcome.results)
+    report = prioritised_list.masked_csv(outcome.results)
     if args.output:
         args.output.write_text(report, encoding="utf-8")
     else:

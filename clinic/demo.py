@@ -16,18 +16,18 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 from faker import Faker
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, select
 
-from clinic import audit, batch, counts, db
+from clinic import db, scoring
+from clinic.batch_file import COLUMNS
 from clinic.identity import Identity
-from clinic.patients import new_row
-from clinic.predictions import new_row as new_prediction_row
+from clinic.patients import Filed, filed_as, patient_row
 from clinic.tables import patients, predictions
 from clinic.validation import FULL_NAME, NATIONAL_ID
 from clinic.vault import Vault
-from model_store.registry import Scored
+from model_store.dataset import load_data
+from model_store.ports import Model
 from model_store.schema import FIELDS
-from model_store.train import load_data
 
 SOURCE = "demo"
 CHUNK = 10_000
@@ -71,7 +71,7 @@ def refuse_if_real(engine: Engine) -> None:
 def generate(
     engine: Engine,
     vault: Vault,
-    model: batch.BatchModel,
+    model: Model,
     plan: Plan,
     *,
     actor: str,
@@ -81,42 +81,41 @@ def generate(
     rng = np.random.default_rng(plan.seed)
     people = _People(rng, plan.seed)
     measurements = _measurements(rng, plan.n, plan.shifted)
-    probabilities = model.predict_proba(measurements)
     seconds = np.sort(rng.uniform(0, plan.days * 86_400, plan.n))[::-1]
     who = rng.integers(0, max(1, plan.n // VISITS_PER_PATIENT), plan.n)
     clinician = rng.integers(0, len(plan.clinicians), plan.n)
-    patient_ids: dict[int, str] = {}
-    records = measurements.to_dict("records")
-    stored = 0
-    for start in range(0, plan.n, CHUNK):
-        rows = []
-        with db.writing(engine) as connection:
-            wanted = {int(w) for w in who[start : start + CHUNK] if int(w) not in patient_ids}
-            patient_ids.update(_add_patients(connection, vault, people, sorted(wanted), plan.now))
-            for i in range(start, min(start + CHUNK, plan.n)):
-                rows.append(
-                    new_prediction_row(
-                        model,
-                        Scored.at(float(probabilities[i]), model.threshold),
-                        patient_id=patient_ids[int(who[i])],
-                        created_at=plan.now - timedelta(seconds=float(seconds[i])),
-                        created_by=plan.clinicians[int(clinician[i])],
-                        measurements=records[i],
-                        source=SOURCE,
-                    )
-                )
-            connection.execute(insert(predictions), rows)
-            counts.add(connection, rows)
-            audit.record(
-                connection,
-                actor,
-                "demo-data",
-                details={"predictions": len(rows), "model_version": model.version},
-                at=plan.now,
-            )
-        stored += len(rows)
-        progress(stored)
-    return stored
+    filed: dict[int, Filed] = {}
+
+    def file(connection: Connection, positions: range, now: datetime) -> list[Filed]:
+        wanted = {int(who[i]) for i in positions if int(who[i]) not in filed}
+        filed.update(_add_patients(connection, vault, people, sorted(wanted), now))
+        return [filed[int(who[i])] for i in positions]
+
+    def columns(position: int) -> dict:
+        return {
+            "created_at": plan.now - timedelta(seconds=float(seconds[position])),
+            "created_by": plan.clinicians[int(clinician[position])],
+        }
+
+    scoring.store(
+        engine,
+        model,
+        measurements.to_dict("records"),
+        scoring.Intake(
+            source=SOURCE,
+            file=file,
+            action="demo-data",
+            audited=lambda rows, _: (None, {"predictions": len(rows)}),
+            chunk=CHUNK,
+            insert=scoring.Insert.BULK,
+            columns=columns,
+            explained=False,
+            clock=lambda: plan.now,
+        ),
+        actor=actor,
+        progress=lambda done, total: progress(done),
+    )
+    return plan.n
 
 
 def patients_csv(n: int, seed: int = 0) -> bytes:
@@ -128,7 +127,7 @@ def patients_csv(n: int, seed: int = 0) -> bytes:
     identities = [people.invent() for _ in range(n)]
     frame[FULL_NAME] = [who.full_name for who in identities]
     frame[NATIONAL_ID] = [who.national_id for who in identities]
-    return frame[list(batch.COLUMNS)].to_csv(index=False).encode()
+    return frame[list(COLUMNS)].to_csv(index=False).encode()
 
 
 def _measurements(rng: np.random.Generator, n: int, shifted: bool = False) -> pd.DataFrame:
@@ -172,21 +171,25 @@ class _People:
 
 def _add_patients(
     connection: Connection, vault: Vault, people: _People, wanted: list[int], now: datetime
-) -> dict[int, str]:
+) -> dict[int, Filed]:
     """New patients for the `wanted` slots; an invented ID that is already on file (a real
     patient's, or an earlier demo one) is replaced, never linked to."""
-    found: dict[int, str] = {}
+    found: dict[int, Filed] = {}
     while missing := [slot for slot in wanted if slot not in found]:
-        candidates = {slot: (str(uuid.uuid4()), people.invent()) for slot in missing}
+        candidates = {
+            slot: patient_row(vault, people.invent(), str(uuid.uuid4()), now) for slot in missing
+        }
         statement = (
             db.insert_or_merge(connection, patients)
             .on_conflict_do_nothing(index_elements=["national_id_index"])
             .returning(patients.c.id)
         )
-        inserted = set(
-            connection.execute(
-                statement, [new_row(vault, who, pid, now) for pid, who in candidates.values()]
-            ).scalars()
+        inserted = set(connection.execute(statement, list(candidates.values())).scalars())
+        found.update(
+            {
+                slot: filed_as(row, row["id"])
+                for slot, row in candidates.items()
+                if row["id"] in inserted
+            }
         )
-        found.update({slot: pid for slot, (pid, _) in candidates.items() if pid in inserted})
     return found

@@ -25,10 +25,12 @@ from clinic.vault import Vault
 @dataclass(frozen=True)
 class Filed:
     """Where a typed identity went: its patient, and the name version typed (None: the name on
-    the patient row). A prediction stores both."""
+    the patient row), which a prediction stores; and the identity's masks, as stored with it."""
 
     patient_id: str
     name_id: str | None
+    name_masked: str
+    national_id_masked: str
 
 
 def context(column: str, patient_id: str) -> str:
@@ -39,14 +41,6 @@ def context(column: str, patient_id: str) -> str:
 def name_context(name_id: str) -> str:
     """The associated data that binds a later name version's ciphertext to its own row."""
     return f"patient_names.full_name:{name_id}"
-
-
-def upsert(
-    connection: Connection, vault: Vault, identity: Identity, now: datetime, *, actor: str
-) -> Filed:
-    """Where this identity is filed: its patient found by blind index or created, and its name
-    version found or added (see upsert_many)."""
-    return upsert_many(connection, vault, [identity], now, actor=actor)[0]
 
 
 def upsert_many(
@@ -63,7 +57,7 @@ def upsert_many(
     names already typed for it by decrypting them (no name digest is stored, so no new equality
     leak); a name not seen before is added as a version, and every version added is audited in
     the caller's transaction, by ids only. Nothing already stored changes."""
-    rows = [new_row(vault, identity, str(uuid.uuid4()), now) for identity in identities]
+    rows = [patient_row(vault, identity, str(uuid.uuid4()), now) for identity in identities]
     connection.execute(
         insert_or_merge(connection, patients).on_conflict_do_nothing(
             index_elements=["national_id_index"]
@@ -99,9 +93,11 @@ def upsert_many(
         patient_id = found[row["national_id_index"]].id
         names = known[patient_id]
         if identity.full_name not in names:
-            added.append(_name_row(vault, identity.full_name, patient_id, now, actor))
+            added.append(
+                _name_row(vault, identity.full_name, row["name_masked"], patient_id, now, actor)
+            )
             names[identity.full_name] = added[-1]["id"]
-        filed.append(Filed(patient_id, names[identity.full_name]))
+        filed.append(filed_as(row, patient_id, names[identity.full_name]))
     if added:
         connection.execute(insert(patient_names), added)
         audit.record(
@@ -160,7 +156,7 @@ def decrypt_national_id(connection: Connection, vault: Vault, patient_id: str) -
 
 def decrypt_identity(connection: Connection, vault: Vault, patient_id: str) -> Identity:
     """The patient's national ID and name on file. Callers must have authorised and audited the
-    access; a record's own identity is its `name_id` version (see clinic.records.reveal)."""
+    access; a record's own identity is its `name_id` version (see clinic.disclosure.reveal)."""
     typed = names(connection, vault, patient_id)
     return Identity(
         full_name=typed[name_on_file(connection, patient_id)],
@@ -168,8 +164,8 @@ def decrypt_identity(connection: Connection, vault: Vault, patient_id: str) -> I
     )
 
 
-def new_row(vault: Vault, identity: Identity, patient_id: str, now: datetime) -> dict:
-    """The columns of a new patient row: identifiers encrypted and bound to the row's id."""
+def patient_row(vault: Vault, identity: Identity, patient_id: str, now: datetime) -> dict:
+    """The columns of a new `patients` row: identifiers encrypted and bound to the row's id."""
     return {
         "id": patient_id,
         "national_id_index": vault.blind_index(identity.national_id_normalised),
@@ -182,14 +178,21 @@ def new_row(vault: Vault, identity: Identity, patient_id: str, now: datetime) ->
     }
 
 
-def _name_row(vault: Vault, name: str, patient_id: str, now: datetime, actor: str) -> dict:
+def filed_as(row: dict, patient_id: str, name_id: str | None = None) -> Filed:
+    """Where the identity of a `patient_row` was filed, with the masks computed for that row."""
+    return Filed(patient_id, name_id, row["name_masked"], row["national_id_masked"])
+
+
+def _name_row(
+    vault: Vault, name: str, name_masked: str, patient_id: str, now: datetime, actor: str
+) -> dict:
     """A new name version for a known patient, encrypted and bound to its own row."""
     name_id = str(uuid.uuid4())
     return {
         "id": name_id,
         "patient_id": patient_id,
         "full_name_enc": vault.encrypt(name, name_context(name_id)),
-        "name_masked": mask_name(name),
+        "name_masked": name_masked,
         "created_at": now,
         "created_by": actor,
     }

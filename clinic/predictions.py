@@ -1,38 +1,21 @@
-"""The use case: validate -> predict -> encrypt -> store -> audit, in one transaction."""
+"""The form's use case: one patient validated, then scored and stored (clinic.scoring)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Protocol
+from datetime import datetime
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
-from clinic import audit, counts, db, patients, shadow
-from clinic.identity import mask_name, mask_national_id
-from clinic.risk import RiskBand, risk_band
-from clinic.tables import predictions
+from clinic import scoring
+from clinic.risk import RiskBand
 from clinic.validation import extrapolations, validate
 from clinic.vault import Vault
-from model_store.explain import Explanation
-from model_store.registry import Scored
+from model_store.explanation import Explanation
+from model_store.ports import Model
 
-
-class Versioned(Protocol):
-    """Which model version scored a prediction, and its decision threshold."""
-
-    name: str
-    version: str
-    threshold: float
-
-
-class Model(Versioned, Protocol):
-    """What the use case needs of a model (model_store.registry.LoadedModel provides it)."""
-
-    def predict(self, measurements: Mapping[str, float]) -> Scored: ...
-
-    def explain(self, measurements: Mapping[str, float]) -> Explanation: ...
+SOURCE = "form"
 
 
 @dataclass(frozen=True)
@@ -61,32 +44,6 @@ class StoredPrediction:
         return extrapolations(self.measurements)
 
 
-def new_row(
-    model: Versioned,
-    scored: Scored,
-    *,
-    patient_id: str,
-    created_at: datetime,
-    created_by: str,
-    measurements: Mapping[str, float | int],
-    **extra: object,
-) -> dict:
-    """A `predictions` row: whose, when, by whom, which model version and what it said."""
-    return {
-        "patient_id": patient_id,
-        "created_at": created_at,
-        "created_by": created_by,
-        "model_name": model.name,
-        "model_version": model.version,
-        "threshold": model.threshold,
-        "probability": scored.probability,
-        "infected": scored.infected,
-        "risk_band": risk_band(scored.probability, model.threshold).value,
-        "measurements": measurements,
-        **extra,
-    }
-
-
 def predict_and_store(
     engine: Engine,
     vault: Vault,
@@ -105,49 +62,41 @@ def predict_and_store(
     version) scores the stored record afterwards in the background (clinic.shadow).
     """
     identity, values = validate(full_name, national_id, measurements)
-    scored = model.predict(values)
-    explanation = model.explain(values)
-    now = datetime.now(UTC)
-    with db.writing(engine) as connection:
-        filed = patients.upsert(connection, vault, identity, now, actor=actor)
-        patient_id = filed.patient_id
-        row = new_row(
-            model,
-            scored,
-            patient_id=patient_id,
-            name_id=filed.name_id,
-            created_at=now,
-            created_by=actor,
-            measurements=values,
-            explanation=explanation.to_json(),
-        )
-        record_id = connection.execute(
-            insert(predictions).returning(predictions.c.id), row
-        ).scalar_one()
-        counts.add(connection, [row])
-        audit.record(
-            connection,
-            actor,
-            "prediction",
-            target=record_id,
-            details={"patient_id": patient_id, "model_version": model.version},
-            at=now,
-        )
-    if challenger is not None and challenger.version != model.version:
-        shadow.submit(engine, challenger, record_id, values)
-    return StoredPrediction(
-        id=record_id,
-        patient_id=patient_id,
-        created_at=now,
-        created_by=actor,
-        name_masked=mask_name(identity.full_name),
-        national_id_masked=mask_national_id(identity.national_id),
-        measurements=values,
-        probability=scored.probability,
-        infected=scored.infected,
-        threshold=model.threshold,
-        risk_band=RiskBand(row["risk_band"]),
-        model_name=model.name,
-        model_version=model.version,
-        explanation=explanation,
+    [stored] = scoring.store(
+        engine,
+        model,
+        [values],
+        scoring.Intake(
+            source=SOURCE,
+            file=scoring.filed_as_typed(vault, [identity], actor),
+            action="prediction",
+            audited=_audited,
+            chunk=1,
+            insert=scoring.Insert.EACH,
+        ),
+        actor=actor,
+        challenger=challenger,
     )
+    assert stored.explanation is not None  # every new prediction from the form is explained
+    return StoredPrediction(
+        id=stored.id,
+        patient_id=stored.patient_id,
+        created_at=stored.created_at,
+        created_by=actor,
+        name_masked=stored.name_masked,
+        national_id_masked=stored.national_id_masked,
+        measurements=values,
+        probability=stored.probability,
+        infected=stored.infected,
+        threshold=model.threshold,
+        risk_band=stored.risk_band,
+        model_name=model.name,
+        model_version=stored.model_version,
+        explanation=stored.explanation,
+    )
+
+
+def _audited(_: range, stored: Sequence[scoring.Stored]) -> tuple[int, dict]:
+    """The form's event names the record and its patient."""
+    [prediction] = stored
+    return prediction.id, {"patient_id": prediction.patient_id}

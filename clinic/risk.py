@@ -41,10 +41,24 @@ _PHRASES = {
 }
 
 
+MODERATE_FROM = 0.5
+"""Moderate risk starts at this share of the model's threshold."""
+
+
+def band_ranges(threshold: float) -> dict[RiskBand, tuple[float, float]]:
+    """The probabilities each band covers for a model's threshold, lowest band first."""
+    moderate = threshold * MODERATE_FROM
+    return {
+        RiskBand.LOW: (0.0, moderate),
+        RiskBand.MODERATE: (moderate, threshold),
+        RiskBand.HIGH: (threshold, 1.0),
+    }
+
+
 def risk_band(probability: float, threshold: float) -> RiskBand:
     if probability >= threshold:
         return RiskBand.HIGH
-    if probability >= threshold / 2:
+    if probability >= threshold * MODERATE_FROM:
         return RiskBand.MODERATE
     return RiskBand.LOW
 

@@ -1,7 +1,8 @@
-"""Shadow scoring: the `challenger` version scores each prediction too, after the champion's
-answer is stored and shown, on a background thread; its score is stored beside the champion's and
-never shown as the answer. The model card compares the two on live traffic (the original
-project's A/B plan, without exposing any patient to an unproven model)."""
+"""Shadow scoring: the `challenger` version scores each stored prediction too, after the
+champion's answer is stored and shown, on a background thread (one patient from the form or a
+whole batch file alike); its score is stored beside the champion's and never shown as the answer.
+The model card compares the two on live traffic (the original project's A/B plan, without
+exposing any patient to an unproven model)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,12 @@ import logging
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, case, func, select, update
+from sqlalchemy import Engine, bindparam, case, func, select, update
 
 from clinic import db
 from clinic.tables import predictions
-
-if TYPE_CHECKING:  # clinic.predictions imports this module
-    from clinic.predictions import Versioned
-    from model_store.registry import Scored
+from model_store.ports import Model
 
 log = logging.getLogger(__name__)
 _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shadow")
@@ -35,9 +32,10 @@ class Agreement:
     """Mean absolute difference of the two probabilities."""
 
 
-def submit(engine: Engine, challenger, record_id: int, values: Mapping[str, float]) -> Future:
-    """Score stored record `record_id` with the challenger in the background."""
-    return _WORKER.submit(_score, engine, challenger, record_id, values)
+def submit(engine: Engine, challenger: Model, records: Mapping[int, Mapping[str, float]]) -> Future:
+    """Score stored records (record id -> its measurements) with the challenger in the
+    background."""
+    return _WORKER.submit(_score, engine, challenger, dict(records))
 
 
 def drain() -> None:
@@ -45,26 +43,34 @@ def drain() -> None:
     _WORKER.submit(lambda: None).result()
 
 
-def columns(challenger: Versioned, scored: Scored) -> dict:
-    """The `predictions` columns that hold a challenger's score of a record."""
-    return {
-        "challenger_version": challenger.version,
-        "challenger_probability": scored.probability,
-        "challenger_infected": scored.infected,
-    }
-
-
-def _score(engine: Engine, challenger, record_id: int, values: Mapping[str, float]) -> None:
+def _score(engine: Engine, challenger: Model, records: dict[int, Mapping[str, float]]) -> None:
     try:
-        scored = challenger.predict(values)
+        scores = challenger.predict_many(list(records.values()))
         with db.writing(engine) as connection:
             connection.execute(
                 update(predictions)
-                .where(predictions.c.id == record_id)
-                .values(**columns(challenger, scored))
+                .where(predictions.c.id == bindparam("record"))
+                .values(
+                    challenger_version=challenger.version,
+                    challenger_probability=bindparam("shadow_probability"),
+                    challenger_infected=bindparam("shadow_infected"),
+                ),
+                [
+                    {
+                        "record": record,
+                        "shadow_probability": s.probability,
+                        "shadow_infected": s.infected,
+                    }
+                    for record, s in zip(records, scores, strict=True)
+                ],
             )
-    except Exception:  # a shadow score is never worth failing anything for; say which record
-        log.exception("shadow score for record %s not stored", record_id)
+    except Exception:  # a shadow score is never worth failing anything for; say which records
+        log.exception(
+            "shadow scores for %d records (ids %s to %s) not stored",
+            len(records),
+            min(records),
+            max(records),
+        )
 
 
 def agreement(engine: Engine) -> list[Agreement]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from clinic import batch, i18n
+from clinic import batch, batch_file, i18n, prioritised_list
 from clinic.i18n import _, ngettext
 from clinic.validation import IDENTITY_LABELS, shown_number
 from components.plain import literal
@@ -17,7 +17,7 @@ def template_help() -> None:
     with st.expander(_("The file: template and columns")):
         st.download_button(
             _("Download the template"),
-            batch.template(),
+            batch_file.template(),
             file_name="patients-template.csv",
             mime="text/csv",
             icon=":material/download:",
@@ -36,10 +36,10 @@ def template_help() -> None:
 
 def _column(field: str) -> str:
     """A problem's column: its code as in the file, or 'row' (in words) for the whole line."""
-    return _(batch.WHOLE_ROW) if field == batch.WHOLE_ROW else field
+    return _(batch_file.WHOLE_ROW) if field == batch_file.WHOLE_ROW else field
 
 
-def check_report(checked: batch.Checked) -> None:
+def check_report(checked: batch_file.Checked) -> None:
     """How many lines can be scored, and each problem by line and column."""
     good, rejected = len(checked.good), checked.rejected_lines
     if rejected:
@@ -84,7 +84,7 @@ def prioritised(outcome: batch.Outcome) -> None:
     else:
         message = _("Stored {stored} predictions.").format(stored=stored)
     st.success(message, icon=":material/task_alt:")
-    table = pd.DataFrame(batch.masked_table(outcome.results))
+    table = pd.DataFrame(prioritised_list.masked_table(outcome.results))
     st.dataframe(
         table,
         hide_index=True,
@@ -96,7 +96,7 @@ def prioritised(outcome: batch.Outcome) -> None:
     )
     st.download_button(
         _("Download this list (masked CSV)"),
-        batch.masked_csv(outcome.results),
+        prioritised_list.masked_csv(outcome.results),
         file_name="prioritised-patients.csv",
         mime="text/csv",
         icon=":material/download:",

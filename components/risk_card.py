@@ -8,7 +8,7 @@ import streamlit as st
 from clinic import i18n
 from clinic.i18n import N_, _
 from clinic.predictions import StoredPrediction
-from clinic.risk import RiskBand, class_label
+from clinic.risk import RiskBand, band_ranges, class_label
 from components import explanation_chart, plots
 from components.plain import literal
 
@@ -25,9 +25,8 @@ DISCLAIMER = N_(
 def _gauge(result: StoredPrediction) -> go.Figure:
     threshold = result.threshold * 100
     steps = [
-        {"range": [0, threshold / 2], "color": BAND_FILL[RiskBand.LOW]},
-        {"range": [threshold / 2, threshold], "color": BAND_FILL[RiskBand.MODERATE]},
-        {"range": [threshold, 100], "color": BAND_FILL[RiskBand.HIGH]},
+        {"range": [low * 100, high * 100], "color": BAND_FILL[band]}
+        for band, (low, high) in band_ranges(result.threshold).items()
     ]
     title = _("Threshold {threshold}").format(threshold=i18n.percent(result.threshold, 0))
     figure = go.Figure(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from clinic import batch, i18n
+from clinic import batch, batch_file, i18n
 from clinic.db import StorageUnavailable
 from clinic.i18n import _, ngettext
 from components import batch_view
@@ -29,8 +29,8 @@ if uploaded is None:
     st.session_state.pop(OUTCOME_KEY, None)
     st.stop()
 try:
-    checked = batch.read(uploaded.getvalue())
-except batch.MalformedFile as exc:
+    checked = batch_file.read(uploaded.getvalue())
+except batch_file.MalformedFile as exc:
     st.error(_("Nothing was stored: {reason}").format(reason=exc), icon=":material/error:")
     st.stop()
 

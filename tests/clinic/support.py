@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
 
-from clinic import audit, batch, db
+from clinic import audit, batch_file, db
 from clinic.__main__ import main as clinic_cli
 from clinic.runtime import Clinic
 from clinic.tables import audit_events
@@ -26,7 +26,7 @@ PEOPLE = [
 """The patients of `batch_row`, as (full name, national ID)."""
 
 
-def batch_csv(rows: list[dict], delimiter: str = ",", columns=batch.COLUMNS) -> bytes:
+def batch_csv(rows: list[dict], delimiter: str = ",", columns=batch_file.COLUMNS) -> bytes:
     """`rows` as the bytes of an uploaded CSV list."""
     out = io.StringIO()
     writer = csv.DictWriter(

@@ -12,7 +12,18 @@ from sqlalchemy import func, select
 
 from benchmarks.person import PASSWORD
 from clinic import __main__ as cli
-from clinic import accounts, audit, batch, db, demo, patients, runtime
+from clinic import (
+    accounts,
+    audit,
+    batch,
+    batch_file,
+    db,
+    demo,
+    patients,
+    prioritised_list,
+    runtime,
+    shadow,
+)
 from clinic.predictions import predict_and_store
 from clinic.tables import audit_events, prediction_counts, predictions
 from model_store.schema import CODES
@@ -34,7 +45,7 @@ def _stored(clinic) -> list:
 
 def _upload(clinic, model, data: bytes, **kwargs) -> batch.Outcome:
     return batch.score_and_store(
-        clinic.engine, clinic.vault, model, batch.read(data), actor="dr.grey", **kwargs
+        clinic.engine, clinic.vault, model, batch_file.read(data), actor="dr.grey", **kwargs
     )
 
 
@@ -45,7 +56,7 @@ def test_good_rows_are_stored_and_each_bad_one_reported(clinic, champion) -> Non
         batch_row(2),
         batch_row(3, national_id="", cd40="lots"),  # line 5: two problems
     ]
-    checked = batch.read(batch_csv(rows))
+    checked = batch_file.read(batch_csv(rows))
     assert [(p.line, p.field) for p in checked.bad] == [(3, "age"), (5, "national_id"), (5, "cd40")]
     assert "0–120 years; got 200" in checked.bad[0].reason
     assert checked.rejected_lines == 2
@@ -142,7 +153,7 @@ def test_another_uploader_never_sees_the_first_ones_records(clinic, champion) ->
     """Issue 14.5: the same file from two clinicians is stored for each, and neither is told
     of, or shown, the other's records."""
     data = batch_csv([batch_row(i) for i in range(3)])
-    checked = batch.read(data)
+    checked = batch_file.read(data)
     ana = batch.score_and_store(clinic.engine, clinic.vault, champion, checked, actor="ana")
     bruno = batch.score_and_store(clinic.engine, clinic.vault, champion, checked, actor="bruno")
     assert (ana.stored, ana.already_stored) == (3, 0)
@@ -161,11 +172,11 @@ def test_another_uploader_never_sees_the_first_ones_records(clinic, champion) ->
 def test_a_header_repeating_a_column_80000_times_is_refused_as_repeated(clinic) -> None:
     """Issue 14.8: the check is linear in the header (it was quadratic: about a minute of CPU
     for this one); the file is refused whole with the clear message and nothing is stored."""
-    header = ",".join([*batch.COLUMNS, *["age"] * 80_000])
-    data = f"{header}\n{','.join(['1'] * (len(batch.COLUMNS) + 80_000))}\n".encode()
+    header = ",".join([*batch_file.COLUMNS, *["age"] * 80_000])
+    data = f"{header}\n{','.join(['1'] * (len(batch_file.COLUMNS) + 80_000))}\n".encode()
     assert len(data) > 480_000
-    with pytest.raises(batch.MalformedFile, match=r"^The header repeats: age\.$"):
-        batch.read(data)
+    with pytest.raises(batch_file.MalformedFile, match=r"^The header repeats: age\.$"):
+        batch_file.read(data)
     assert _stored(clinic) == []
 
 
@@ -173,32 +184,32 @@ def test_a_header_repeating_a_column_80000_times_is_refused_as_repeated(clinic) 
     ("data", "reason"),
     [
         (b"", "empty"),
-        (b"\xef\xbb\xbf" + batch.template().encode(), "no patients"),
-        (batch_csv([batch_row(0)], columns=[c for c in batch.COLUMNS if c != "cd40"]), "cd40"),
+        (b"\xef\xbb\xbf" + batch_file.template().encode(), "no patients"),
+        (batch_csv([batch_row(0)], columns=[c for c in batch_file.COLUMNS if c != "cd40"]), "cd40"),
         (b"full_name,full_name\nA,B\n", "repeats: full_name"),
         (b"PK\x03\x04\x00\x00binary spreadsheet", "binary"),
         (b"\x81\x8d\x8f\x90", "UTF-8"),
     ],
 )
 def test_a_malformed_file_is_refused_whole(clinic, data: bytes, reason: str) -> None:
-    with pytest.raises(batch.MalformedFile, match=reason):
-        batch.read(data)
+    with pytest.raises(batch_file.MalformedFile, match=reason):
+        batch_file.read(data)
 
 
 def test_spreadsheet_dialects_are_read(clinic, champion) -> None:
     """Excel in a Spanish locale: semicolons, decimal commas, a BOM, headers in capitals."""
     rows = [batch_row(0, wtkg="72,5"), batch_row(1)]
     text = batch_csv(rows, delimiter=";").decode().replace("full_name", "FULL_NAME")
-    checked = batch.read(b"\xef\xbb\xbf" + text.encode("utf-8") + b"\n;;;\n")
+    checked = batch_file.read(b"\xef\xbb\xbf" + text.encode("utf-8") + b"\n;;;\n")
     assert not checked.bad
     assert [row.measurements["wtkg"] for row in checked.good] == [72.5, 72.5]
-    latin = batch.read(batch_csv([batch_row(1)]).decode().encode("cp1252"))
+    latin = batch_file.read(batch_csv([batch_row(1)]).decode().encode("cp1252"))
     assert latin.good[0].identity.full_name == "Ana Lucía Gómez"
 
 
 def test_identifiers_never_appear_unmasked(clinic, champion) -> None:
     outcome = _upload(clinic, champion, batch_csv([batch_row(i) for i in range(4)]))
-    shown = batch.masked_csv(outcome.results) + repr(outcome)
+    shown = prioritised_list.masked_csv(outcome.results) + repr(outcome)
     for name, national_id in PEOPLE:
         for part in name.split():
             assert part not in shown
@@ -233,6 +244,7 @@ def test_each_chunk_is_audited_with_the_upload(clinic, champion, monkeypatch) ->
 def test_a_challenger_scores_every_row_in_the_shadow(clinic, champion) -> None:
     rival = type(champion)(champion.name, "99", 0.5, champion.run_id, pipeline=champion.pipeline)
     _upload(clinic, champion, batch_csv([batch_row(i) for i in range(3)]), challenger=rival)
+    shadow.drain()
     for row in _stored(clinic):
         assert row.challenger_version == "99"
         assert row.challenger_probability == pytest.approx(row.probability)
@@ -241,7 +253,7 @@ def test_a_challenger_scores_every_row_in_the_shadow(clinic, champion) -> None:
 
 def test_demo_patients_file_is_all_valid_and_distinct(capsys) -> None:
     assert cli.main(["demo-csv", "--n", "300", "--seed", "4"]) == 0
-    checked = batch.read(capsys.readouterr().out.encode())
+    checked = batch_file.read(capsys.readouterr().out.encode())
     assert not checked.bad and len(checked.good) == 300
     assert len({row.identity.national_id_normalised for row in checked.good}) > 290
     assert demo.patients_csv(20, seed=4) == demo.patients_csv(20, seed=4)

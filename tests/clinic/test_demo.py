@@ -107,9 +107,9 @@ def test_an_invented_id_that_is_on_file_is_replaced_not_linked(config, champion)
     real = _real_prediction(clinic, champion)
     people = _Repeating(Identity("Demo Uno Dos", "1234567"), Identity("Demo Tres", "7654321"))
     with db.writing(clinic.engine) as connection:
-        created = demo._add_patients(connection, clinic.vault, people, [0], NOW)
-        identity = patients.decrypt_identity(connection, clinic.vault, created[0])
-    assert created[0] != real.patient_id
+        created = demo._add_patients(connection, clinic.vault, people, [0], NOW)[0]
+        identity = patients.decrypt_identity(connection, clinic.vault, created.patient_id)
+    assert created.patient_id != real.patient_id
     assert identity == Identity("Demo Tres", "7654321")
 
 

@@ -3,7 +3,7 @@ English (the default language): the screens' own wording matches the model's and
 
 from __future__ import annotations
 
-from clinic import batch, i18n
+from clinic import batch, i18n, prioritised_list
 from clinic.i18n import _
 from clinic.risk import RiskBand
 from clinic.validation import extrapolations, shown_number, shown_range
@@ -55,7 +55,7 @@ def test_risk_bands_have_words_for_people() -> None:
 
 def test_the_masked_list_keeps_its_english_headers() -> None:
     result = batch.Result(2, 7, "A. B.", "••••5678", 0.61234, True, RiskBand.HIGH, "3", True)
-    assert batch.masked_table([result]) == [
+    assert prioritised_list.masked_table([result]) == [
         {
             "Line": 2,
             "Patient": "A. B.",
@@ -66,4 +66,4 @@ def test_the_masked_list_keeps_its_english_headers() -> None:
             "Record": 7,
         }
     ]
-    assert batch.masked_csv([]) == "Line\r\n"
+    assert prioritised_list.masked_csv([]) == "Line\r\n"

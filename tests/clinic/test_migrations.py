@@ -61,7 +61,7 @@ def test_records_stored_before_name_versions_keep_their_names(database_url) -> N
         with engine.begin() as connection:
             connection.execute(
                 insert(patients_table),
-                patients.new_row(vault, Identity("Ana Pérez", "123456"), "p-1", NOW),
+                patients.patient_row(vault, Identity("Ana Pérez", "123456"), "p-1", NOW),
             )
             connection.execute(
                 insert(predictions),

@@ -26,7 +26,7 @@ LATER_NAME = Identity("Zacarías Quiñónez Ruiz", "98765432")
 def _populate(clinic) -> tuple[accounts.User, str]:
     with db.writing(clinic.engine) as connection:
         for person in [*PEOPLE, LATER_NAME]:
-            patients.upsert(connection, clinic.vault, person, NOW, actor="t")
+            patients.upsert_many(connection, clinic.vault, [person], NOW, actor="t")
         user = accounts.add(
             connection,
             "t",

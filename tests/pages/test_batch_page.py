@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, select
 
-from clinic import batch, config, runtime
+from clinic import batch, batch_file, config, runtime
 from clinic.tables import predictions
 from tests.clinic.support import PEOPLE, batch_csv, batch_row
 from tests.pages.support import run_directly, signed_in_app
@@ -69,7 +69,7 @@ def test_another_clinicians_upload_of_the_same_file_is_never_shown(
     data = batch_csv([batch_row(0), batch_row(1), batch_row(2)])
     clinic = runtime.start(config.load())
     earlier = batch.score_and_store(
-        clinic.engine, clinic.vault, champion, batch.read(data), actor="ana"
+        clinic.engine, clinic.vault, champion, batch_file.read(data), actor="ana"
     )
     at = _upload(page, data)
     next(b for b in at.button if b.label.startswith("Score and store")).click().run()
@@ -81,8 +81,8 @@ def test_another_clinicians_upload_of_the_same_file_is_never_shown(
 
 def test_a_header_repeating_a_column_is_refused_and_stores_nothing(page, tmp_path) -> None:
     """Issue 14.8: 80,000 repeats of one column (480 KB) took a minute of CPU to check."""
-    header = ",".join([*batch.COLUMNS, *["age"] * 80_000])
-    at = _upload(page, f"{header}\n{','.join(['1'] * len(batch.COLUMNS))}\n".encode())
+    header = ",".join([*batch_file.COLUMNS, *["age"] * 80_000])
+    at = _upload(page, f"{header}\n{','.join(['1'] * len(batch_file.COLUMNS))}\n".encode())
     assert at.error[0].value == "Nothing was stored: The header repeats: age."
     assert not [b for b in at.button if b.label.startswith("Score and store")]
     assert _probabilities(tmp_path) == []
