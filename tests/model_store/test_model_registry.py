@@ -58,6 +58,23 @@ def test_predict_equals_the_pipeline_row_by_row(model, data: pd.DataFrame) -> No
     np.testing.assert_array_equal(model.predict_proba(frame), expected)
 
 
+def test_many_rows_are_scored_and_explained_as_each_row_alone(model, data: pd.DataFrame) -> None:
+    """The port's many-row methods (a batch, demo data, shadow scores) give each row what the
+    single-row path gives it; one row takes that path, none gives nothing."""
+    patients = _patients(data, 40)
+    assert model.predict_many(patients) == [model.predict(p) for p in patients]
+    assert model.predict_many(patients[:1]) == [model.predict(patients[0])]
+    assert model.explain_many(patients[:1]) == [model.explain(patients[0])]
+    assert model.predict_many([]) == [] and model.explain_many([]) == []
+    for patient, explained in zip(patients, model.explain_many(patients), strict=True):
+        alone = model.explain(patient)
+        assert explained.base_rate == pytest.approx(alone.base_rate, abs=1e-12)
+        for code in CODES:
+            assert explained.contributions[code] == pytest.approx(
+                alone.contributions[code], abs=1e-12
+            )
+
+
 def test_predictions_are_useful_on_the_whole_file(model, data: pd.DataFrame) -> None:
     proba = model.predict_proba(data)
     predicted = proba >= model.threshold
