@@ -65,3 +65,23 @@ def test_every_command_the_readme_shows_exists(module: str, words: tuple[str, ..
 def test_the_readme_documents_a_known_command_set() -> None:
     assert ("model_store", ("rollback",)) in _documented_commands()
     assert ("clinic", ("audit", "verify")) in _documented_commands()
+
+
+PACKAGES = ("views", "components", "clinic", "model_store")
+
+
+def _readme_row(folder: str) -> set[str]:
+    """The module names the README's architecture table lists for `folder`."""
+    row = next(
+        line for line in README.read_text().splitlines() if line.startswith(f"| `{folder}/` |")
+    )
+    return set(re.findall(r"`([a-z0-9_]+\.py)`", row))
+
+
+@pytest.mark.parametrize("folder", PACKAGES)
+def test_the_architecture_table_lists_exactly_the_modules(folder: str) -> None:
+    """A module added, renamed or removed shows up here until the README says so."""
+    on_disk = {p.name for p in (README.parent / folder).glob("*.py") if p.name != "__init__.py"}
+    listed = _readme_row(folder)
+    assert sorted(on_disk - listed) == [], "modules the README does not describe"
+    assert sorted(listed - on_disk) == [], "modules the README names that do not exist"
