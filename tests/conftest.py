@@ -1,4 +1,5 @@
-"""Shared fixtures: `trained_store` trains the real model once per session; `champion` loads it."""
+"""Shared fixtures: `trained_store` trains the real model once per session; `champion` loads it;
+`small_model` is a small registered forest for tests where the real one is not the point."""
 
 from __future__ import annotations
 
@@ -61,6 +62,20 @@ def two_version_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         train.train(SMALL)
         train.train(SMALLER)  # worse: registered as version 2, champion stays 1
     return path
+
+
+@pytest.fixture(scope="session")
+def small_model(two_version_store: Path) -> LoadedModel:
+    """`two_version_store`'s champion (10 trees, 4 deep), loaded in-process by
+    model_store.registry: for use-case tests where a registered model must score and explain, but
+    the real forest is not the point. Sets no environment: a test that reads the registry or the
+    data dir itself asks for `trained_store`."""
+    from model_store import registry
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{two_version_store / 'mlflow.db'}")
+        env.delenv("MLFLOW_REGISTRY_URI", raising=False)
+        return registry.load("models:/final_model@champion")
 
 
 @pytest.fixture

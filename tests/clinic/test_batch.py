@@ -49,7 +49,7 @@ def _upload(clinic, model, data: bytes, **kwargs) -> batch.Outcome:
     )
 
 
-def test_good_rows_are_stored_and_each_bad_one_reported(clinic, champion) -> None:
+def test_good_rows_are_stored_and_each_bad_one_reported(clinic, small_model) -> None:
     rows = [
         batch_row(0),
         batch_row(1, age="200"),  # line 3: out of range
@@ -61,7 +61,9 @@ def test_good_rows_are_stored_and_each_bad_one_reported(clinic, champion) -> Non
     assert "0–120 years; got 200" in checked.bad[0].reason
     assert checked.rejected_lines == 2
 
-    outcome = batch.score_and_store(clinic.engine, clinic.vault, champion, checked, actor="dr.grey")
+    outcome = batch.score_and_store(
+        clinic.engine, clinic.vault, small_model, checked, actor="dr.grey"
+    )
 
     stored = _stored(clinic)
     assert outcome.stored == len(stored) == 2
@@ -80,7 +82,9 @@ def test_good_rows_are_stored_and_each_bad_one_reported(clinic, champion) -> Non
                 "dr.grey",
                 outcome.batch_id,
             )
-            assert row.probability == pytest.approx(champion.predict(row.measurements).probability)
+            assert row.probability == pytest.approx(
+                small_model.predict(row.measurements).probability
+            )
             identity = patients.decrypt_identity(connection, clinic.vault, row.patient_id)
             assert (identity.full_name, identity.national_id) == (
                 typed["full_name"],
@@ -88,22 +92,22 @@ def test_good_rows_are_stored_and_each_bad_one_reported(clinic, champion) -> Non
             )
 
 
-def test_results_come_highest_risk_first_with_explanations(clinic, champion) -> None:
-    outcome = _upload(clinic, champion, batch_csv([batch_row(i) for i in range(4)]))
+def test_results_come_highest_risk_first_with_explanations(clinic, small_model) -> None:
+    outcome = _upload(clinic, small_model, batch_csv([batch_row(i) for i in range(4)]))
     risks = [r.probability for r in outcome.results]
     assert risks == sorted(risks, reverse=True) and len(set(risks)) > 1
     for row in _stored(clinic):
-        single = champion.explain(row.measurements)
+        single = small_model.explain(row.measurements)
         for code in CODES:
             assert row.explanation["contributions"][code] == pytest.approx(
                 single.contributions[code], abs=1e-9
             )
 
 
-def test_the_same_file_twice_is_stored_once(clinic, champion) -> None:
+def test_the_same_file_twice_is_stored_once(clinic, small_model) -> None:
     data = batch_csv([batch_row(i) for i in range(4)])
-    first = _upload(clinic, champion, data)
-    again = _upload(clinic, champion, data)
+    first = _upload(clinic, small_model, data)
+    again = _upload(clinic, small_model, data)
 
     assert (first.stored, first.already_stored) == (4, 0)
     assert (again.stored, again.already_stored) == (0, 4)
@@ -116,28 +120,28 @@ def test_the_same_file_twice_is_stored_once(clinic, champion) -> None:
     assert tallied == 4
 
 
-def test_a_corrected_file_stores_only_the_corrected_row(clinic, champion) -> None:
+def test_a_corrected_file_stores_only_the_corrected_row(clinic, small_model) -> None:
     rows = [batch_row(0), batch_row(1, wtkg="-3"), batch_row(2)]
-    first = _upload(clinic, champion, batch_csv(rows))
+    first = _upload(clinic, small_model, batch_csv(rows))
     rows[1] = batch_row(1)
-    again = _upload(clinic, champion, batch_csv(rows))
+    again = _upload(clinic, small_model, batch_csv(rows))
     assert (first.stored, again.stored, again.already_stored) == (2, 1, 2)
     assert len(_stored(clinic)) == 3
 
 
-def test_a_patient_already_on_file_is_linked_not_duplicated(clinic, champion) -> None:
+def test_a_patient_already_on_file_is_linked_not_duplicated(clinic, small_model) -> None:
     name, national_id = PEOPLE[0]
     earlier = predict_and_store(
         clinic.engine,
         clinic.vault,
-        champion,
+        small_model,
         actor="dr.house",
         full_name=name,
         national_id=national_id.replace(".", "").replace("-", ""),
         measurements=MEASUREMENTS,
     )
     outcome = _upload(
-        clinic, champion, batch_csv([batch_row(0, full_name="María José Núñez Ruiz")])
+        clinic, small_model, batch_csv([batch_row(0, full_name="María José Núñez Ruiz")])
     )
     stored = {row.id: row for row in _stored(clinic)}
     assert stored[outcome.results[0].prediction_id].patient_id == earlier.patient_id
@@ -149,13 +153,13 @@ def test_a_patient_already_on_file_is_linked_not_duplicated(clinic, champion) ->
     assert outcome.results[0].name_masked == "M. J. N. R."
 
 
-def test_another_uploader_never_sees_the_first_ones_records(clinic, champion) -> None:
+def test_another_uploader_never_sees_the_first_ones_records(clinic, small_model) -> None:
     """Issue 14.5: the same file from two clinicians is stored for each, and neither is told
     of, or shown, the other's records."""
     data = batch_csv([batch_row(i) for i in range(3)])
     checked = batch_file.read(data)
-    ana = batch.score_and_store(clinic.engine, clinic.vault, champion, checked, actor="ana")
-    bruno = batch.score_and_store(clinic.engine, clinic.vault, champion, checked, actor="bruno")
+    ana = batch.score_and_store(clinic.engine, clinic.vault, small_model, checked, actor="ana")
+    bruno = batch.score_and_store(clinic.engine, clinic.vault, small_model, checked, actor="bruno")
     assert (ana.stored, ana.already_stored) == (3, 0)
     assert (bruno.stored, bruno.already_stored) == (3, 0)
     ana_records = {r.prediction_id for r in ana.results}
@@ -163,7 +167,7 @@ def test_another_uploader_never_sees_the_first_ones_records(clinic, champion) ->
     assert not ana_records & bruno_records
     stored = _stored(clinic)
     assert {r.id for r in stored if r.created_by == "bruno"} == bruno_records
-    again = batch.score_and_store(clinic.engine, clinic.vault, champion, checked, actor="bruno")
+    again = batch.score_and_store(clinic.engine, clinic.vault, small_model, checked, actor="bruno")
     assert (again.stored, again.already_stored) == (0, 3)
     assert {r.prediction_id for r in again.results} == bruno_records
     assert len(_stored(clinic)) == 6
@@ -196,7 +200,7 @@ def test_a_malformed_file_is_refused_whole(clinic, data: bytes, reason: str) -> 
         batch_file.read(data)
 
 
-def test_spreadsheet_dialects_are_read(clinic, champion) -> None:
+def test_spreadsheet_dialects_are_read(clinic, small_model) -> None:
     """Excel in a Spanish locale: semicolons, decimal commas, a BOM, headers in capitals."""
     rows = [batch_row(0, wtkg="72,5"), batch_row(1)]
     text = batch_csv(rows, delimiter=";").decode().replace("full_name", "FULL_NAME")
@@ -207,8 +211,8 @@ def test_spreadsheet_dialects_are_read(clinic, champion) -> None:
     assert latin.good[0].identity.full_name == "Ana Lucía Gómez"
 
 
-def test_identifiers_never_appear_unmasked(clinic, champion) -> None:
-    outcome = _upload(clinic, champion, batch_csv([batch_row(i) for i in range(4)]))
+def test_identifiers_never_appear_unmasked(clinic, small_model) -> None:
+    outcome = _upload(clinic, small_model, batch_csv([batch_row(i) for i in range(4)]))
     shown = prioritised_list.masked_csv(outcome.results) + repr(outcome)
     for name, national_id in PEOPLE:
         for part in name.split():
@@ -218,12 +222,12 @@ def test_identifiers_never_appear_unmasked(clinic, champion) -> None:
     assert "M. J. Ñ." in shown and "••••5678" in shown
 
 
-def test_each_chunk_is_audited_with_the_upload(clinic, champion, monkeypatch) -> None:
+def test_each_chunk_is_audited_with_the_upload(clinic, small_model, monkeypatch) -> None:
     monkeypatch.setattr(batch, "CHUNK", 3)
     seen = []
     outcome = _upload(
         clinic,
-        champion,
+        small_model,
         batch_csv([batch_row(i) for i in range(4)]),
         progress=lambda *a: seen.append(a),
     )
@@ -241,9 +245,11 @@ def test_each_chunk_is_audited_with_the_upload(clinic, champion, monkeypatch) ->
     assert audit.verify(clinic.engine)[1] is None
 
 
-def test_a_challenger_scores_every_row_in_the_shadow(clinic, champion) -> None:
-    rival = type(champion)(champion.name, "99", 0.5, champion.run_id, pipeline=champion.pipeline)
-    _upload(clinic, champion, batch_csv([batch_row(i) for i in range(3)]), challenger=rival)
+def test_a_challenger_scores_every_row_in_the_shadow(clinic, small_model) -> None:
+    rival = type(small_model)(
+        small_model.name, "99", 0.5, small_model.run_id, pipeline=small_model.pipeline
+    )
+    _upload(clinic, small_model, batch_csv([batch_row(i) for i in range(3)]), challenger=rival)
     shadow.drain()
     for row in _stored(clinic):
         assert row.challenger_version == "99"
@@ -260,7 +266,7 @@ def test_demo_patients_file_is_all_valid_and_distinct(capsys) -> None:
 
 
 def test_command_scores_a_file_as_a_clinician(
-    config, champion, monkeypatch, capsys, tmp_path, trained_store
+    config, monkeypatch, capsys, tmp_path, versions
 ) -> None:
     monkeypatch.setenv("CLINIC_DATA_DIR", str(config.data_dir))
     monkeypatch.setenv("DATABASE_URL", config.database_url)

@@ -26,12 +26,12 @@ def _count(clinic, *columns) -> int:
         return connection.execute(select(*columns)).scalar_one()
 
 
-def _real_prediction(clinic, champion):
+def _real_prediction(clinic, small_model):
     """A clinician's prediction for a real patient, national ID 1.234.567."""
     return predict_and_store(
         clinic.engine,
         clinic.vault,
-        champion,
+        small_model,
         actor="ana",
         full_name="Lucía Pérez",
         national_id="1.234.567",
@@ -39,10 +39,10 @@ def _real_prediction(clinic, champion):
     )
 
 
-def test_demo_history_is_realistic_encrypted_and_tallied(config, champion) -> None:
+def test_demo_history_is_realistic_encrypted_and_tallied(config, small_model) -> None:
     clinic = runtime.start(config)
     plan = demo.Plan(n=2_500, clinicians=["ana", "bruno"], now=NOW, days=30, seed=7)
-    assert demo.generate(clinic.engine, clinic.vault, champion, plan, actor="console") == 2_500
+    assert demo.generate(clinic.engine, clinic.vault, small_model, plan, actor="console") == 2_500
 
     assert _count(clinic, func.count(predictions.c.id)) == 2_500
     assert _count(clinic, func.sum(prediction_counts.c.n)) == 2_500
@@ -60,7 +60,7 @@ def test_demo_history_is_realistic_encrypted_and_tallied(config, champion) -> No
         for f in FIELDS:
             low, high = f.training_range
             assert low <= r.measurements[f.code] <= high
-        assert r.probability == pytest.approx(champion.predict(r.measurements).probability)
+        assert r.probability == pytest.approx(small_model.predict(r.measurements).probability)
     assert len(someone.full_name.split()) == 3
 
     events = [e for e in audit.search(clinic.engine) if e["action"] == "demo-data"]
@@ -68,11 +68,11 @@ def test_demo_history_is_realistic_encrypted_and_tallied(config, champion) -> No
     assert audit.verify(clinic.engine)[1] is None
 
 
-def test_same_seed_same_history(config, champion) -> None:
+def test_same_seed_same_history(config, small_model) -> None:
     clinic = runtime.start(config)
     for _ in range(2):
         plan = demo.Plan(n=50, clinicians=["ana"], now=NOW, days=5, seed=11)
-        demo.generate(clinic.engine, clinic.vault, champion, plan, actor="t")
+        demo.generate(clinic.engine, clinic.vault, small_model, plan, actor="t")
     with clinic.engine.connect() as connection:
         first, second = (
             [r.probability for r in connection.execute(select(predictions).order_by("id"))][i::50]
@@ -81,13 +81,13 @@ def test_same_seed_same_history(config, champion) -> None:
     assert len(first) == 2 and first[0] == first[1] and second[0] == second[1]
 
 
-def test_refuses_a_database_with_real_predictions(config, champion) -> None:
+def test_refuses_a_database_with_real_predictions(config, small_model) -> None:
     clinic = runtime.start(config)
     demo.refuse_if_real(clinic.engine)  # empty: fine
     plan = demo.Plan(n=10, clinicians=["ana"], now=NOW)
-    demo.generate(clinic.engine, clinic.vault, champion, plan, actor="t")
+    demo.generate(clinic.engine, clinic.vault, small_model, plan, actor="t")
     demo.refuse_if_real(clinic.engine)  # demo only: fine
-    _real_prediction(clinic, champion)
+    _real_prediction(clinic, small_model)
     with pytest.raises(demo.RealRecordsPresent, match="--force"):
         demo.refuse_if_real(clinic.engine)
 
@@ -102,9 +102,9 @@ class _Repeating:
         return self._queue.pop(0)
 
 
-def test_an_invented_id_that_is_on_file_is_replaced_not_linked(config, champion) -> None:
+def test_an_invented_id_that_is_on_file_is_replaced_not_linked(config, small_model) -> None:
     clinic = runtime.start(config)
-    real = _real_prediction(clinic, champion)
+    real = _real_prediction(clinic, small_model)
     people = _Repeating(Identity("Demo Uno Dos", "1234567"), Identity("Demo Tres", "7654321"))
     with db.writing(clinic.engine) as connection:
         created = demo._add_patients(connection, clinic.vault, people, [0], NOW)[0]
@@ -114,14 +114,14 @@ def test_an_invented_id_that_is_on_file_is_replaced_not_linked(config, champion)
 
 
 def test_command_refuses_real_records_unless_forced(
-    config, champion, monkeypatch, capsys, trained_store
+    config, small_model, monkeypatch, capsys, versions
 ) -> None:
     monkeypatch.setenv("CLINIC_DATA_DIR", str(config.data_dir))
     monkeypatch.setenv("DATABASE_URL", config.database_url)
     assert cli.main(["demo-data", "--n", "200", "--days", "7"]) == 0
     assert "Stored 200 demo predictions" in capsys.readouterr().out
     clinic = runtime.start(config)
-    _real_prediction(clinic, champion)
+    _real_prediction(clinic, small_model)
     assert cli.main(["demo-data", "--n", "30"]) == 1
     assert "holds real predictions" in capsys.readouterr().err
     assert _count(clinic, func.count(predictions.c.id)) == 201

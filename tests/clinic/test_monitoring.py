@@ -24,9 +24,9 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 SINCE, UNTIL = (NOW - timedelta(days=30)).date(), NOW.date()
 
 
-def _demo(clinic, champion, *, shifted: bool, n: int = 3000) -> None:
+def _demo(clinic, small_model, *, shifted: bool, n: int = 3000) -> None:
     plan = demo.Plan(n=n, clinicians=["ana"], now=NOW, days=30, seed=7, shifted=shifted)
-    demo.generate(clinic.engine, clinic.vault, champion, plan, actor="test")
+    demo.generate(clinic.engine, clinic.vault, small_model, plan, actor="test")
 
 
 def _independent_psi(code: str, values: np.ndarray) -> float:
@@ -69,8 +69,8 @@ def clinic(config):
     return runtime.start(config)
 
 
-def test_shifted_patients_are_flagged_with_the_independent_psi(clinic, champion) -> None:
-    _demo(clinic, champion, shifted=True)
+def test_shifted_patients_are_flagged_with_the_independent_psi(clinic, small_model) -> None:
+    _demo(clinic, small_model, shifted=True)
     report = monitoring.report(clinic.engine, SINCE, UNTIL)
     values = _stored_values(clinic)
 
@@ -86,15 +86,15 @@ def test_shifted_patients_are_flagged_with_the_independent_psi(clinic, champion)
     assert report.fields[0].psi == max(f.psi for f in report.fields)
 
 
-def test_patients_like_the_trials_raise_no_flag(clinic, champion) -> None:
-    _demo(clinic, champion, shifted=False)
+def test_patients_like_the_trials_raise_no_flag(clinic, small_model) -> None:
+    _demo(clinic, small_model, shifted=False)
     report = monitoring.report(clinic.engine, SINCE, UNTIL)
     assert report.flagged == ()
     assert max(f.psi for f in report.fields) < 0.1
 
 
-def test_the_window_and_the_weekly_positive_rate(clinic, champion) -> None:
-    _demo(clinic, champion, shifted=False, n=400)
+def test_the_window_and_the_weekly_positive_rate(clinic, small_model) -> None:
+    _demo(clinic, small_model, shifted=False, n=400)
     report = monitoring.report(clinic.engine, SINCE, UNTIL)
     with clinic.engine.connect() as connection:
         rows = connection.execute(select(predictions.c.created_at, predictions.c.infected)).all()

@@ -69,12 +69,12 @@ def _reveal(clinic, supervisor: clinic_accounts.User, record_id: int) -> disclos
 
 
 def test_another_clinicians_name_for_the_same_id_never_changes_a_record(
-    clinic, accounts, champion
+    clinic, accounts, small_model
 ) -> None:
     """The penetration test's case: B's name for A's patient is a new version, audited; A's
     record, its reveal and every list still show what A typed."""
-    mine = _predict(clinic, champion, "ana", FIRST)
-    theirs = _predict(clinic, champion, "bruno", OVERWRITE)
+    mine = _predict(clinic, small_model, "ana", FIRST)
+    theirs = _predict(clinic, small_model, "bruno", OVERWRITE)
     assert theirs.patient_id == mine.patient_id
     assert theirs.name_masked == "M. O."
 
@@ -107,10 +107,10 @@ def test_another_clinicians_name_for_the_same_id_never_changes_a_record(
 
 
 def test_the_first_name_stays_on_the_patient_row_and_the_name_on_file_is_the_latest(
-    clinic, accounts, champion
+    clinic, accounts, small_model
 ) -> None:
-    mine = _predict(clinic, champion, "ana", FIRST)
-    _predict(clinic, champion, "bruno", OVERWRITE)
+    mine = _predict(clinic, small_model, "ana", FIRST)
+    _predict(clinic, small_model, "bruno", OVERWRITE)
     with clinic.engine.connect() as connection:
         row = connection.execute(select(patients_table)).one()
         assert row.name_masked == "Z. Q."
@@ -119,7 +119,7 @@ def test_the_first_name_stays_on_the_patient_row_and_the_name_on_file_is_the_lat
         assert patients.decrypt_identity(connection, clinic.vault, mine.patient_id) == Identity(
             "Mallory Overwrite", FIRST[1]
         )
-    _predict(clinic, champion, "ana", FIRST)  # typed again: the first name is on file again
+    _predict(clinic, small_model, "ana", FIRST)  # typed again: the first name is on file again
     with clinic.engine.connect() as connection:
         on_file = patients.decrypt_identity(connection, clinic.vault, mine.patient_id)
         assert on_file.full_name == FIRST[0]
@@ -127,10 +127,10 @@ def test_the_first_name_stays_on_the_patient_row_and_the_name_on_file_is_the_lat
     assert not _reveal(clinic, accounts["sara"], mine.id).name_on_file_differs
 
 
-def test_a_name_typed_again_is_the_same_version(clinic, accounts, champion) -> None:
-    _predict(clinic, champion, "ana", FIRST)
-    once = _predict(clinic, champion, "bruno", OVERWRITE)
-    again = _predict(clinic, champion, "ana", OVERWRITE)  # compared by decrypting, not a digest
+def test_a_name_typed_again_is_the_same_version(clinic, accounts, small_model) -> None:
+    _predict(clinic, small_model, "ana", FIRST)
+    once = _predict(clinic, small_model, "bruno", OVERWRITE)
+    again = _predict(clinic, small_model, "ana", OVERWRITE)  # compared by decrypting, not a digest
     with clinic.engine.connect() as connection:
         names = connection.execute(select(patient_names.c.id)).scalars().all()
         named = patients.names(connection, clinic.vault, once.patient_id)
@@ -140,10 +140,10 @@ def test_a_name_typed_again_is_the_same_version(clinic, accounts, champion) -> N
     assert len([e for e in audit.search(clinic.engine) if e["action"] == "patient.name"]) == 1
 
 
-def test_a_name_version_is_bound_to_its_own_row(clinic, champion) -> None:
-    _predict(clinic, champion, "ana", FIRST)
-    _predict(clinic, champion, "bruno", OVERWRITE)
-    _predict(clinic, champion, "bruno", ("Eve Mover", FIRST[1]))
+def test_a_name_version_is_bound_to_its_own_row(clinic, small_model) -> None:
+    _predict(clinic, small_model, "ana", FIRST)
+    _predict(clinic, small_model, "bruno", OVERWRITE)
+    _predict(clinic, small_model, "bruno", ("Eve Mover", FIRST[1]))
     with db.writing(clinic.engine) as connection:
         first, second = connection.execute(select(patient_names)).all()
         connection.execute(
@@ -155,11 +155,11 @@ def test_a_name_version_is_bound_to_its_own_row(clinic, champion) -> None:
         patients.names(connection, clinic.vault, first.patient_id)
 
 
-def test_a_batch_files_names_as_typed_line_by_line(clinic, accounts, champion) -> None:
+def test_a_batch_files_names_as_typed_line_by_line(clinic, accounts, small_model) -> None:
     """One code path for single and batch: a known ID with another name gets a version, a new
     ID typed twice with two names keeps the first on the patient row, the second as a version;
     every record shows the name on its own line."""
-    first = _predict(clinic, champion, "ana", FIRST)
+    first = _predict(clinic, small_model, "ana", FIRST)
     rows = [
         batch_row(0, full_name="Mallory Overwrite", national_id=FIRST[1]),
         batch_row(1, full_name="Ana Lucía Gómez"),
@@ -167,7 +167,7 @@ def test_a_batch_files_names_as_typed_line_by_line(clinic, accounts, champion) -
         batch_row(3, full_name=FIRST[0], national_id="1987654321"),
     ]
     outcome = batch.score_and_store(
-        clinic.engine, clinic.vault, champion, batch_file.read(batch_csv(rows)), actor="bruno"
+        clinic.engine, clinic.vault, small_model, batch_file.read(batch_csv(rows)), actor="bruno"
     )
     by_line = {r.line: r for r in outcome.results}
     assert {line: r.name_masked for line, r in by_line.items()} == {

@@ -39,12 +39,12 @@ def _store(clinic, model, **overrides):
     return predict_and_store(clinic.engine, clinic.vault, model, **arguments)
 
 
-def test_a_valid_patient_is_scored_stored_and_linked(clinic, champion) -> None:
-    result = _store(clinic, champion)
-    expected = champion.predict(MEASUREMENTS)
+def test_a_valid_patient_is_scored_stored_and_linked(clinic, small_model) -> None:
+    result = _store(clinic, small_model)
+    expected = small_model.predict(MEASUREMENTS)
     assert result.probability == pytest.approx(expected.probability, abs=1e-12)
-    assert result.infected == (expected.probability >= champion.threshold)
-    assert result.model_version == champion.version and result.model_name == "final_model"
+    assert result.infected == (expected.probability >= small_model.threshold)
+    assert result.model_version == small_model.version and result.model_name == "final_model"
     assert result.name_masked == "M. J. Ñ." and result.national_id_masked == "••••5678"
     with clinic.engine.connect() as connection:
         row = connection.execute(select(predictions_table)).one()
@@ -56,9 +56,9 @@ def test_a_valid_patient_is_scored_stored_and_linked(clinic, champion) -> None:
     assert identity.full_name == NAME and identity.national_id == NATIONAL_ID
 
 
-def test_the_same_id_however_punctuated_is_the_same_patient(clinic, champion) -> None:
-    first = _store(clinic, champion)
-    second = _store(clinic, champion, national_id="12345678", full_name="María José Ñúñez Gil")
+def test_the_same_id_however_punctuated_is_the_same_patient(clinic, small_model) -> None:
+    first = _store(clinic, small_model)
+    second = _store(clinic, small_model, national_id="12345678", full_name="María José Ñúñez Gil")
     assert first.patient_id == second.patient_id
     assert _count(clinic, patients_table) == 1
     assert _count(clinic, predictions_table) == 2
@@ -68,9 +68,9 @@ def test_the_same_id_however_punctuated_is_the_same_patient(clinic, champion) ->
     assert latest.full_name == "María José Ñúñez Gil"
 
 
-def test_out_of_range_value_names_the_field_and_stores_nothing(clinic, champion) -> None:
+def test_out_of_range_value_names_the_field_and_stores_nothing(clinic, small_model) -> None:
     with pytest.raises(InvalidInput) as caught:
-        _store(clinic, champion, measurements={**MEASUREMENTS, "age": 130})
+        _store(clinic, small_model, measurements={**MEASUREMENTS, "age": 130})
     assert list(caught.value.problems) == ["age"]
     assert caught.value.problems["age"] == "Age must be between 0–120 years; got 130."
     assert _count(clinic, predictions_table) == 0 and _count(clinic, patients_table) == 0
@@ -90,17 +90,17 @@ def test_out_of_range_value_names_the_field_and_stores_nothing(clinic, champion)
     ],
 )
 def test_each_kind_of_bad_value_gets_a_specific_message(
-    clinic, champion, code, value, message
+    clinic, small_model, code, value, message
 ) -> None:
     with pytest.raises(InvalidInput) as caught:
-        _store(clinic, champion, measurements={**MEASUREMENTS, code: value})
+        _store(clinic, small_model, measurements={**MEASUREMENTS, code: value})
     assert caught.value.problems[code].startswith(message)
     assert _count(clinic, predictions_table) == 0
 
 
-def test_every_problem_is_reported_at_once(clinic, champion) -> None:
+def test_every_problem_is_reported_at_once(clinic, small_model) -> None:
     with pytest.raises(InvalidInput) as caught:
-        _store(clinic, champion, full_name="<script>", national_id="12", measurements={})
+        _store(clinic, small_model, full_name="<script>", national_id="12", measurements={})
     assert set(caught.value.problems) == {"full_name", "national_id", *(f.code for f in FIELDS)}
     assert "letters" in caught.value.problems["full_name"]
     assert "5 to 20" in caught.value.problems["national_id"]
@@ -109,21 +109,21 @@ def test_every_problem_is_reported_at_once(clinic, champion) -> None:
 @pytest.mark.parametrize(
     "name", ["Robert'); DROP TABLE patients;--", "<b>Ana</b>", "Ana\x00", "A" * 121, "   "]
 )
-def test_hostile_names_are_refused(clinic, champion, name) -> None:
+def test_hostile_names_are_refused(clinic, small_model, name) -> None:
     with pytest.raises(InvalidInput) as caught:
-        _store(clinic, champion, full_name=name)
+        _store(clinic, small_model, full_name=name)
     assert "full_name" in caught.value.problems
     assert _count(clinic, patients_table) == 0
 
 
-def test_values_outside_training_data_are_flagged_not_refused(clinic, champion) -> None:
-    result = _store(clinic, champion, measurements={**MEASUREMENTS, "age": 85})
+def test_values_outside_training_data_are_flagged_not_refused(clinic, small_model) -> None:
+    result = _store(clinic, small_model, measurements={**MEASUREMENTS, "age": 85})
     assert set(result.extrapolations) == {"age"}
     assert "extrapolating" in result.extrapolations["age"]
 
 
-def test_risk_band_follows_the_threshold(clinic, champion) -> None:
-    result = _store(clinic, champion)
+def test_risk_band_follows_the_threshold(clinic, small_model) -> None:
+    result = _store(clinic, small_model)
     if result.probability >= result.threshold:
         assert result.risk_band is RiskBand.HIGH
     elif result.probability >= result.threshold / 2:
@@ -132,7 +132,7 @@ def test_risk_band_follows_the_threshold(clinic, champion) -> None:
         assert result.risk_band is RiskBand.LOW
 
 
-def test_database_outage_is_a_clear_error(clinic, champion, tmp_path) -> None:
+def test_database_outage_is_a_clear_error(clinic, small_model, tmp_path) -> None:
     if clinic.engine.dialect.name == "sqlite":
         unreachable = f"sqlite:///{tmp_path / 'missing-dir' / 'clinic.db'}"
     else:
@@ -141,7 +141,7 @@ def test_database_outage_is_a_clear_error(clinic, champion, tmp_path) -> None:
         predict_and_store(
             db.make_engine(unreachable),
             clinic.vault,
-            champion,
+            small_model,
             actor="dr.house",
             full_name=NAME,
             national_id=NATIONAL_ID,
@@ -150,10 +150,10 @@ def test_database_outage_is_a_clear_error(clinic, champion, tmp_path) -> None:
     assert _count(clinic, predictions_table) == 0
 
 
-def test_no_identifier_reaches_any_file_under_the_data_dir(clinic, champion, config) -> None:
+def test_no_identifier_reaches_any_file_under_the_data_dir(clinic, small_model, config) -> None:
     people = [("Zacarías Quiñónez", "9.876.543-2"), ("Eloísa Barragán", "CC 1020304050")]
     for name, national_id in people:
-        _store(clinic, champion, full_name=name, national_id=national_id)
+        _store(clinic, small_model, full_name=name, national_id=national_id)
     clinic.engine.dispose()
     secrets = [s for person in people for s in person]
     secrets += ["98765432", "CC1020304050", "1020304050", "Quiñónez", "Barragán"]

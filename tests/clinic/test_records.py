@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from clinic import audit, db, demo, disclosure, runtime
 from clinic.history import AccessDenied, Filters, Order, choices, find_patient, page, summary
 from clinic.history import explanation as stored_explanation
 from clinic.predictions import predict_and_store
-from clinic.tables import audit_events
+from clinic.tables import audit_events, predictions
 from tests.support import MEASUREMENTS
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -24,7 +25,7 @@ PATIENTS = {
 
 
 @pytest.fixture
-def history(config, champion):
+def history(config, small_model):
     clinic = runtime.start(config)
     accounts = {}
     with db.writing(clinic.engine) as connection:
@@ -49,7 +50,7 @@ def history(config, champion):
             predict_and_store(
                 clinic.engine,
                 clinic.vault,
-                champion,
+                small_model,
                 actor=clinician,
                 full_name=full_name,
                 national_id=national_id,
@@ -160,7 +161,7 @@ def test_reveal_needs_a_supervisor_a_purpose_and_a_reason(history) -> None:
         "ID 98-76-54-32 on the lab form",
     ],
 )
-def test_reveal_refuses_a_reason_that_names_the_patient(history, champion, reason) -> None:
+def test_reveal_refuses_a_reason_that_names_the_patient(history, small_model, reason) -> None:
     """Any name typed for the patient, whole or any word of 3+ letters, accents and case aside,
     and any 4 characters of the ID in a row; the message echoes none of it, and the refused
     attempt is audited without the reason."""
@@ -168,7 +169,7 @@ def test_reveal_refuses_a_reason_that_names_the_patient(history, champion, reaso
     predict_and_store(
         clinic.engine,
         clinic.vault,
-        champion,
+        small_model,
         actor="bruno",
         full_name="Mallory Overwrite",
         national_id="98765432",
@@ -217,48 +218,97 @@ def test_export_is_masked_audited_and_for_supervisors_only(history) -> None:
     assert events[0]["actor"] == "sara" and events[0]["details"] == {"rows": 2}
 
 
+RIVAL = "7"
+"""The version a second model's predictions carry in the summary test, so a version filter cuts."""
+_SCOPE = {"ana": lambda row: row.created_by == "ana", "sara": lambda row: True}
+
+
+def _by_hand(clinic, viewer: str, filters: Filters) -> list:
+    """The rows `filters` selects for `viewer`, picked in Python from the whole table: an answer
+    that owes nothing to clinic.history's queries."""
+    with clinic.engine.connect() as connection:
+        rows = connection.execute(select(predictions)).all()
+    return [
+        r
+        for r in rows
+        if _SCOPE[viewer](r)
+        and (filters.since is None or r.created_at >= filters.since)
+        and (filters.until is None or r.created_at < filters.until)
+        and (not filters.bands or r.risk_band in filters.bands)
+        and (filters.infected is None or r.infected == filters.infected)
+        and (filters.clinician is None or r.created_by == filters.clinician)
+        and (filters.model_version is None or r.model_version == filters.model_version)
+    ]
+
+
+def _looser_and_tighter(viewer: str, filters: Filters) -> tuple[list, list]:
+    """Each condition of a case relaxed, one at a time (a supervisor's scope, a bound moved a day
+    out, a filter dropped), and each bound moved a day in: what must select more, and less."""
+    day = timedelta(days=1)
+    looser = [("sara", filters)] if viewer != "sara" else []
+    tighter = []
+    if filters.since:
+        looser.append((viewer, dataclasses.replace(filters, since=filters.since - day)))
+        tighter.append((viewer, dataclasses.replace(filters, since=filters.since + day)))
+    if filters.until:
+        looser.append((viewer, dataclasses.replace(filters, until=filters.until + day)))
+        tighter.append((viewer, dataclasses.replace(filters, until=filters.until - day)))
+    unfiltered = Filters()
+    for name in ("bands", "infected", "clinician", "model_version"):
+        if getattr(filters, name) != getattr(unfiltered, name):
+            dropped = dataclasses.replace(filters, **{name: getattr(unfiltered, name)})
+            looser.append((viewer, dropped))
+    return looser, tighter
+
+
 @pytest.mark.parametrize(
     ("viewer", "filters"),
     [
-        ("sara", Filters()),
-        ("ana", Filters()),
+        ("sara", Filters(bands=("low",), model_version=RIVAL)),
+        ("ana", Filters(since=NOW - timedelta(days=30, hours=5), infected=False)),
         ("sara", Filters(clinician="bruno", bands=("high", "moderate"))),
         ("sara", Filters(since=NOW - timedelta(days=20), until=NOW - timedelta(days=3))),
         ("sara", Filters(since=datetime(2026, 11, 1, tzinfo=UTC), infected=True)),
-        ("ana", Filters(until=datetime(2026, 11, 20, tzinfo=UTC), model_version="1")),
+        ("ana", Filters(until=datetime(2026, 11, 20, tzinfo=UTC), model_version=RIVAL)),
     ],
 )
 def test_totals_and_charts_agree_with_counts_made_from_the_rows(
-    history, champion, viewer, filters
+    history, small_model, viewer, filters
 ) -> None:
     """Midnight bounds are answered from the daily tallies, others from the rows: both must
-    equal what counting the listed rows by hand gives."""
+    equal what counting the table's rows by hand gives. Every condition of every case leaves
+    rows out, and every bound has rows on both sides within a day, so a summary that ignored a
+    condition or misplaced a bound would count something else."""
     clinic, accounts = history
     plan = demo.Plan(n=400, clinicians=["ana", "bruno"], now=NOW, days=45, seed=3)
-    demo.generate(clinic.engine, clinic.vault, champion, plan, actor="t")
-    filters = dataclasses.replace(filters, model_version=filters.model_version and champion.version)
+    demo.generate(clinic.engine, clinic.vault, small_model, plan, actor="t")
+    assert small_model.version != RIVAL
+    rival = dataclasses.replace(small_model, version=RIVAL)
+    demo.generate(clinic.engine, clinic.vault, rival, dataclasses.replace(plan, seed=5), actor="t")
+    expected = _by_hand(clinic, viewer, filters)
+    looser, tighter = _looser_and_tighter(viewer, filters)
+    assert all(len(_by_hand(clinic, *wider)) > len(expected) for wider in looser)
+    assert all(len(_by_hand(clinic, *narrower)) < len(expected) for narrower in tighter)
+    assert expected
+
     rows, total = page(clinic.engine, accounts[viewer], filters, limit=10_000)
+    assert total == len(rows) == len(expected)
+    assert sorted(r.id for r in rows) == sorted(r.id for r in expected)
     result = summary(clinic.engine, accounts[viewer], filters)
-    assert total == len(rows) > 0
-    assert all(r.clinician == "ana" for r in rows) or viewer == "sara"
-    weeks: dict = {}
-    for r in rows:
-        monday = (r.created_at - timedelta(days=r.created_at.weekday())).date()
-        weeks[monday] = weeks.get(monday, 0) + 1
-    assert dict(result.per_week) == weeks
-    assert [w for w, _ in result.per_week] == sorted(weeks)
-    bands: dict = {}
-    for r in rows:
-        bands[r.risk_band] = bands.get(r.risk_band, 0) + 1
-    assert result.per_band == bands
-    share = sum(r.infected for r in rows) / total
-    assert result.positive_share_by_version == {champion.version: pytest.approx(share)}
+    weeks = Counter(r.created_at.date() - timedelta(days=r.created_at.weekday()) for r in expected)
+    assert result.per_week == sorted(weeks.items())
+    assert result.per_band == Counter(r.risk_band for r in expected)
+    versions = Counter(r.model_version for r in expected)
+    positives = Counter(r.model_version for r in expected if r.infected)
+    assert result.positive_share_by_version == {
+        version: pytest.approx(positives[version] / n) for version, n in versions.items()
+    }
 
 
-def test_the_list_sorts_by_date_either_way_or_by_risk(history, champion) -> None:
+def test_the_list_sorts_by_date_either_way_or_by_risk(history, small_model) -> None:
     clinic, accounts = history
     plan = demo.Plan(n=120, clinicians=["ana"], now=NOW, days=10, seed=4)
-    demo.generate(clinic.engine, clinic.vault, champion, plan, actor="t")
+    demo.generate(clinic.engine, clinic.vault, small_model, plan, actor="t")
     listed = {
         order: page(clinic.engine, accounts["sara"], Filters(), order=order, limit=500)[0]
         for order in Order
@@ -270,21 +320,21 @@ def test_the_list_sorts_by_date_either_way_or_by_risk(history, champion) -> None
     assert risks == sorted(risks, reverse=True) and risks[0] > risks[-1]
 
 
-def test_filter_choices_come_from_the_viewers_own_records(history, champion) -> None:
+def test_filter_choices_come_from_the_viewers_own_records(history, small_model) -> None:
     clinic, accounts = history
     assert choices(clinic.engine, accounts["sara"]) == (
         ["ana", "bruno"],
-        [champion.version],
+        [small_model.version],
     )
-    assert choices(clinic.engine, accounts["ana"]) == (["ana"], [champion.version])
+    assert choices(clinic.engine, accounts["ana"]) == (["ana"], [small_model.version])
 
 
-def test_explanations_are_stored_and_shown_only_within_scope(history, champion) -> None:
+def test_explanations_are_stored_and_shown_only_within_scope(history, small_model) -> None:
     clinic, accounts = history
     rows, _ = page(clinic.engine, accounts["sara"], Filters(clinician="bruno"))
     stored = stored_explanation(clinic.engine, accounts["sara"], rows[0].id)
     assert stored is not None
     explanation, measurements = stored
     assert explanation.probability == pytest.approx(rows[0].probability, abs=1e-6)
-    assert explanation.contributions == champion.explain(measurements).contributions
+    assert explanation.contributions == small_model.explain(measurements).contributions
     assert stored_explanation(clinic.engine, accounts["ana"], rows[0].id) is None  # bruno's
