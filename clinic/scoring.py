@@ -132,7 +132,10 @@ def store(
                 done = _insert_each(connection, rows, filed, explained)
             elif intake.insert is Insert.UNSEEN:
                 done = _insert_unseen(connection, rows, explained)
-                rows = [row for row, s in zip(rows, done, strict=True) if s.new]
+                # Stored just now, each once (a line repeated in one file has one record).
+                rows = list(
+                    {r["batch_key"]: r for r, s in zip(rows, done, strict=True) if s.new}.values()
+                )
             else:
                 connection.execute(insert(predictions), rows)
                 done = []
