@@ -18,7 +18,6 @@ from sqlalchemy import Engine
 
 from clinic import scoring
 from clinic.batch_file import Checked, GoodRow
-from clinic.risk import RiskBand
 from clinic.vault import Vault
 from model_store.ports import Model
 from model_store.schema import CODES
@@ -29,19 +28,11 @@ CHUNK = 2_500
 
 
 @dataclass(frozen=True)
-class Result:
-    """One scored row as the clinician sees it: masked identity, the score, the stored record."""
+class Result(scoring.Stored):
+    """One scored row: its line in the file and its record, as stored now or, when the same
+    uploader had stored this exact row before (`new` False), as stored then."""
 
     line: int
-    prediction_id: int
-    name_masked: str
-    national_id_masked: str
-    probability: float
-    infected: bool
-    risk_band: RiskBand
-    model_version: str
-    new: bool
-    """False when the same uploader had stored this exact row before (an earlier upload)."""
 
 
 @dataclass(frozen=True)
@@ -52,11 +43,11 @@ class Outcome:
 
     @property
     def stored(self) -> int:
-        return len({r.prediction_id for r in self.results if r.new})
+        return len({r.id for r in self.results if r.new})
 
     @property
     def already_stored(self) -> int:
-        return len({r.prediction_id for r in self.results if not r.new})
+        return len({r.id for r in self.results if not r.new})
 
 
 def score_and_store(
@@ -98,20 +89,7 @@ def score_and_store(
         challenger=challenger,
         progress=progress,
     )
-    results = [
-        Result(
-            line=row.line,
-            prediction_id=s.id,
-            name_masked=s.name_masked,
-            national_id_masked=s.national_id_masked,
-            probability=s.probability,
-            infected=s.infected,
-            risk_band=s.risk_band,
-            model_version=s.model_version,
-            new=s.new,
-        )
-        for row, s in zip(good, stored, strict=True)
-    ]
+    results = [Result(**vars(s), line=row.line) for row, s in zip(good, stored, strict=True)]
     results.sort(key=lambda r: (-r.probability, r.line))
     return Outcome(batch_id, results)
 

@@ -4,38 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import Engine
 
 from clinic import scoring
-from clinic.risk import RiskBand
 from clinic.validation import extrapolations, validate
 from clinic.vault import Vault
-from model_store.explanation import Explanation
 from model_store.ports import Model
 
 SOURCE = "form"
 
 
 @dataclass(frozen=True)
-class StoredPrediction:
-    """A prediction as it was stored: what the clinician is shown, with masked identity only."""
+class StoredPrediction(scoring.Stored):
+    """A prediction as it was stored, with what the clinician typed and the model's threshold:
+    what the result screen shows, with masked identity only."""
 
-    id: int
-    patient_id: str
-    created_at: datetime
     created_by: str
-    name_masked: str
-    national_id_masked: str
     measurements: Mapping[str, float | int]
-    probability: float
-    infected: bool
     threshold: float
-    risk_band: RiskBand
     model_name: str
-    model_version: str
-    explanation: Explanation
 
     @property
     def extrapolations(self) -> dict[str, str]:
@@ -79,20 +67,11 @@ def predict_and_store(
     )
     assert stored.explanation is not None  # every new prediction from the form is explained
     return StoredPrediction(
-        id=stored.id,
-        patient_id=stored.patient_id,
-        created_at=stored.created_at,
+        **vars(stored),
         created_by=actor,
-        name_masked=stored.name_masked,
-        national_id_masked=stored.national_id_masked,
         measurements=values,
-        probability=stored.probability,
-        infected=stored.infected,
         threshold=model.threshold,
-        risk_band=stored.risk_band,
         model_name=model.name,
-        model_version=stored.model_version,
-        explanation=stored.explanation,
     )
 
 

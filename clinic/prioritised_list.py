@@ -35,7 +35,7 @@ def masked_table(results: Iterable[Result]) -> list[dict[str, object]]:
             risk: round(r.probability, 3),
             band: r.risk_band.word,
             label: class_label(r.infected),
-            record: r.prediction_id,
+            record: r.id,
         }
         for r in results
     ]

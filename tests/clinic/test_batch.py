@@ -71,7 +71,7 @@ def test_good_rows_are_stored_and_each_bad_one_reported(clinic, small_model) -> 
     by_id = {row.id: row for row in stored}
     with clinic.engine.connect() as connection:
         for result in outcome.results:
-            row = by_id[result.prediction_id]
+            row = by_id[result.id]
             typed = rows[result.line - 2]
             assert row.measurements == {c: MEASUREMENTS[c] for c in CODES} | {
                 "time": typed["time"],
@@ -111,9 +111,7 @@ def test_the_same_file_twice_is_stored_once(clinic, small_model) -> None:
 
     assert (first.stored, first.already_stored) == (4, 0)
     assert (again.stored, again.already_stored) == (0, 4)
-    assert sorted(r.prediction_id for r in again.results) == sorted(
-        r.prediction_id for r in first.results
-    )
+    assert sorted(r.id for r in again.results) == sorted(r.id for r in first.results)
     assert len(_stored(clinic)) == 4
     with clinic.engine.connect() as connection:
         tallied = connection.execute(select(func.sum(prediction_counts.c.n))).scalar_one()
@@ -156,7 +154,7 @@ def test_a_patient_already_on_file_is_linked_not_duplicated(clinic, small_model)
         clinic, small_model, batch_csv([batch_row(0, full_name="María José Núñez Ruiz")])
     )
     stored = {row.id: row for row in _stored(clinic)}
-    assert stored[outcome.results[0].prediction_id].patient_id == earlier.patient_id
+    assert stored[outcome.results[0].id].patient_id == earlier.patient_id
     with clinic.engine.connect() as connection:
         latest = patients.decrypt_identity(connection, clinic.vault, earlier.patient_id)
         typed = patients.names(connection, clinic.vault, earlier.patient_id)
@@ -174,14 +172,14 @@ def test_another_uploader_never_sees_the_first_ones_records(clinic, small_model)
     bruno = batch.score_and_store(clinic.engine, clinic.vault, small_model, checked, actor="bruno")
     assert (ana.stored, ana.already_stored) == (3, 0)
     assert (bruno.stored, bruno.already_stored) == (3, 0)
-    ana_records = {r.prediction_id for r in ana.results}
-    bruno_records = {r.prediction_id for r in bruno.results}
+    ana_records = {r.id for r in ana.results}
+    bruno_records = {r.id for r in bruno.results}
     assert not ana_records & bruno_records
     stored = _stored(clinic)
     assert {r.id for r in stored if r.created_by == "bruno"} == bruno_records
     again = batch.score_and_store(clinic.engine, clinic.vault, small_model, checked, actor="bruno")
     assert (again.stored, again.already_stored) == (0, 3)
-    assert {r.prediction_id for r in again.results} == bruno_records
+    assert {r.id for r in again.results} == bruno_records
     assert len(_stored(clinic)) == 6
 
 

@@ -3,6 +3,8 @@ English (the default language): the screens' own wording matches the model's and
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from clinic import batch, i18n, prioritised_list
 from clinic.i18n import _
 from clinic.risk import RiskBand
@@ -54,7 +56,20 @@ def test_risk_bands_have_words_for_people() -> None:
 
 
 def test_the_masked_list_keeps_its_english_headers() -> None:
-    result = batch.Result(2, 7, "A. B.", "••••5678", 0.61234, True, RiskBand.HIGH, "3", True)
+    result = batch.Result(
+        id=7,
+        new=True,
+        patient_id="p",
+        created_at=datetime(2026, 11, 30, tzinfo=UTC),
+        name_masked="A. B.",
+        national_id_masked="••••5678",
+        probability=0.61234,
+        infected=True,
+        risk_band=RiskBand.HIGH,
+        model_version="3",
+        explanation=None,
+        line=2,
+    )
     assert prioritised_list.masked_table([result]) == [
         {
             "Line": 2,

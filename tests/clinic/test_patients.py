@@ -179,11 +179,9 @@ def test_a_batch_files_names_as_typed_line_by_line(clinic, accounts, small_model
     listed, _ = history.page(clinic.engine, accounts["sara"], Filters(), limit=10)
     assert {r.id: r.name_masked for r in listed} == {
         first.id: "Z. Q.",
-        **{r.prediction_id: r.name_masked for r in outcome.results},
+        **{r.id: r.name_masked for r in outcome.results},
     }
-    revealed = {
-        line: _reveal(clinic, accounts["sara"], r.prediction_id) for line, r in by_line.items()
-    }
+    revealed = {line: _reveal(clinic, accounts["sara"], r.id) for line, r in by_line.items()}
     assert revealed[2].identity.full_name == "Mallory Overwrite"
     assert revealed[4].identity.full_name == "Ana Lucía Gómez de Ruiz"
     assert revealed[5].identity.full_name == FIRST[0] and not revealed[5].name_on_file_differs

@@ -75,7 +75,7 @@ def test_another_clinicians_upload_of_the_same_file_is_never_shown(
     next(b for b in at.button if b.label.startswith("Score and store")).click().run()
     assert at.success[-1].value == "Stored 3 predictions."
     shown = set(at.dataframe[-1].value["Record"])
-    assert len(shown) == 3 and not shown & {r.prediction_id for r in earlier.results}
+    assert len(shown) == 3 and not shown & {r.id for r in earlier.results}
     assert len(_probabilities(tmp_path)) == 6
 
 
