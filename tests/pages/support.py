@@ -26,16 +26,19 @@ def fresh_clinic(tmp_path, monkeypatch) -> runtime.Clinic:
     return runtime.start(config.load())
 
 
-def signed_in_app(tmp_path, monkeypatch, role: str = "clinician") -> AppTest:
-    """The app on its own data dir, with a browser session already past both factors."""
+def signed_in_app(
+    tmp_path, monkeypatch, role: str = "clinician", *, username: str = "carla", name: str = "Carla"
+) -> AppTest:
+    """The app on its own data dir, with a browser session of a new account (`username`,
+    display `name`) already past both factors."""
     clinic = fresh_clinic(tmp_path, monkeypatch)
     now = datetime.now(UTC)
     with db.writing(clinic.engine) as connection:
         user = accounts.add(
             connection,
             "test",
-            "carla",
-            "Carla",
+            username,
+            name,
             role,
             "seven blue doors on a wet street",
             temporary=False,

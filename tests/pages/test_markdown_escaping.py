@@ -11,16 +11,14 @@ Streamlit 1.67: `\\[x\\]\\(http\\:\\/\\/e\\.example\\)` still shows a link to ht
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from clinic import accounts, db, sessions
 from components.plain import JOINER, literal, unescape
 from tests.clinic.support import batch_csv, batch_row
-from tests.pages.support import APP, fresh_clinic, signed_in_app
+from tests.pages.support import signed_in_app
 
 ATTACK = "[x](http://evil.example) ![i](http://evil.example/a.png)"
 WEB_USERNAME = "www.evil.example"  # a valid username (letters, dots) that GFM would link
@@ -92,33 +90,13 @@ def test_literal_markdown_has_no_link_and_reads_back_as_typed(typed: str) -> Non
     assert "\n" not in markdown and JOINER not in unescape(markdown)
 
 
-def _signed_in_as(tmp_path, monkeypatch, username: str, name: str, role: str) -> AppTest:
-    clinic = fresh_clinic(tmp_path, monkeypatch)
-    now = datetime.now(UTC)
-    with db.writing(clinic.engine) as connection:
-        user = accounts.add(
-            connection,
-            "test",
-            username,
-            name,
-            role,
-            "seven blue doors on a wet street",
-            temporary=False,
-            now=now,
-        )
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.session_state["auth.token"] = sessions.start(clinic.engine, user.id, True, now)
-    clinic.engine.dispose()
-    return at.run()
-
-
 def test_a_display_name_shows_literally_in_the_sidebar(tmp_path, monkeypatch) -> None:
-    at = _signed_in_as(tmp_path, monkeypatch, "carla", ATTACK, "admin")
+    at = signed_in_app(tmp_path, monkeypatch, "admin", name=ATTACK)
     assert_literal(at, ATTACK)
 
 
 def test_a_username_like_a_web_address_is_no_link_on_my_account(tmp_path, monkeypatch) -> None:
-    at = _signed_in_as(tmp_path, monkeypatch, WEB_USERNAME, "Carla", "admin")
+    at = signed_in_app(tmp_path, monkeypatch, "admin", username=WEB_USERNAME)
     at = at.switch_page("views/account.py").run()
     assert at.title[0].value == "My account"
     assert_literal(at, WEB_USERNAME)
