@@ -189,9 +189,9 @@ def _insert_each(
     explanations: list[Explanation | None],
 ) -> list[Stored]:
     """Insert every row; what was stored, from the rows and the masks filed with them."""
-    ids = connection.execute(
-        insert(predictions).returning(predictions.c.id, sort_by_parameter_order=True), rows
-    ).scalars()
+    statement = insert(predictions).returning(predictions.c.id, sort_by_parameter_order=True)
+    # One row (the form) as a plain INSERT ... RETURNING: the many-row form costs a millisecond.
+    ids = connection.execute(statement, rows[0] if len(rows) == 1 else rows).scalars()
     return [
         Stored(
             id=record_id,
