@@ -37,4 +37,4 @@ lint: install  ## ruff, then the layer contracts in pyproject.toml (import-linte
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache build
