@@ -30,7 +30,8 @@ CHUNK = 2_500
 @dataclass(frozen=True)
 class Result(scoring.Stored):
     """One scored row: its line in the file and its record, as stored now or, when the same
-    uploader had stored this exact row before (`new` False), as stored then."""
+    uploader had stored this exact row before (`new` False: an earlier upload, or an earlier line
+    of this one), as stored then. Without its explanation: the record holds it."""
 
     line: int
 
@@ -47,7 +48,10 @@ class Outcome:
 
     @property
     def already_stored(self) -> int:
-        return len({r.id for r in self.results if not r.new})
+        """Records stored before this upload (not those an earlier line of it stored)."""
+        return len(
+            {r.id for r in self.results if not r.new} - {r.id for r in self.results if r.new}
+        )
 
 
 def score_and_store(
@@ -89,7 +93,10 @@ def score_and_store(
         challenger=challenger,
         progress=progress,
     )
-    results = [Result(**vars(s), line=row.line) for row, s in zip(good, stored, strict=True)]
+    results = [  # without explanations: a list of 50,000 would hold ~50 MB per browser session
+        Result(**(vars(s) | {"explanation": None}), line=row.line)
+        for row, s in zip(good, stored, strict=True)
+    ]
     results.sort(key=lambda r: (-r.probability, r.line))
     return Outcome(batch_id, results)
 

@@ -116,6 +116,7 @@ def store(
     explanations = model.explain_many(measurements) if intake.explained else None
     shadowing = challenger is not None and challenger.version != model.version
     stored: list[Stored] = []
+    seen: set[int] = set()  # records read back so far (Insert.UNSEEN): a repeated line is new once
     for start in range(0, len(measurements), intake.chunk):
         positions = range(start, min(start + intake.chunk, len(measurements)))
         now = intake.clock()
@@ -131,11 +132,8 @@ def store(
             if intake.insert is Insert.EACH:
                 done = _insert_each(connection, rows, filed, explained)
             elif intake.insert is Insert.UNSEEN:
-                done = _insert_unseen(connection, rows, explained)
-                # Stored just now, each once (a line repeated in one file has one record).
-                rows = list(
-                    {r["batch_key"]: r for r, s in zip(rows, done, strict=True) if s.new}.values()
-                )
+                done = _insert_unseen(connection, rows, explained, actor, seen)
+                rows = [row for row, s in zip(rows, done, strict=True) if s.new]
             else:
                 connection.execute(insert(predictions), rows)
                 done = []
@@ -211,11 +209,17 @@ def _insert_each(
 
 
 def _insert_unseen(
-    connection: Connection, rows: list[dict], explanations: list[Explanation | None]
+    connection: Connection,
+    rows: list[dict],
+    explanations: list[Explanation | None],
+    uploader: str,
+    seen: set[int],
 ) -> list[Stored]:
     """Insert the rows not stored before (by fingerprint), and read every row's stored record
     back: new, or from the same uploader's earlier upload, with the name typed with that
-    record. Another uploader's record is never matched (they may not see it)."""
+    record. Another uploader's record is never matched (they may not see it). A record in
+    `seen` (an earlier line of this upload, in this chunk or before) is not new again, so it is
+    counted, audited and shadow-scored once."""
     connection.execute(
         db.insert_or_merge(connection, predictions).on_conflict_do_nothing(
             index_elements=["batch_key"]
@@ -244,14 +248,16 @@ def _insert_unseen(
             .outerjoin(patient_names, patient_names.c.id == predictions.c.name_id)
             .where(
                 predictions.c.batch_key.in_({row["batch_key"] for row in rows}),
-                predictions.c.created_by == rows[0]["created_by"],  # the uploader's own only
+                predictions.c.created_by == uploader,  # the uploader's own only
             )
         )
     }
     stored = []
     for row, explanation in zip(rows, explanations, strict=True):
         record = found[row["batch_key"]]
-        new = record.batch_id == row["batch_id"]
+        # New: stored by this upload, and not already returned for an earlier line of it.
+        new = record.batch_id == row["batch_id"] and record.id not in seen
+        seen.add(record.id)
         stored.append(
             Stored(
                 id=record.id,

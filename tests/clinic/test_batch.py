@@ -118,16 +118,22 @@ def test_the_same_file_twice_is_stored_once(clinic, small_model) -> None:
     assert tallied == 4
 
 
-def test_a_line_repeated_in_one_file_is_stored_and_counted_once(clinic, small_model) -> None:
+@pytest.mark.parametrize("chunk", [batch.CHUNK, 2])
+def test_a_line_repeated_in_one_file_is_stored_and_counted_once(
+    clinic, small_model, monkeypatch, chunk
+) -> None:
     """The daily tallies count what is stored: the history's totals and the monitoring read
-    them, so a line pasted twice must not count as two predictions."""
+    them, so a line pasted twice counts once, in one transaction or in two (chunk 2)."""
+    monkeypatch.setattr(batch, "CHUNK", chunk)
     outcome = _upload(clinic, small_model, batch_csv([batch_row(0), batch_row(1), batch_row(0)]))
 
-    assert outcome.stored == 2
+    assert (outcome.stored, outcome.already_stored) == (2, 0)
     assert len(_stored(clinic)) == 2
     with clinic.engine.connect() as connection:
         tallied = connection.execute(select(func.sum(prediction_counts.c.n))).scalar_one()
     assert tallied == 2
+    events = [e for e in audit.search(clinic.engine) if e["action"] == "batch"]
+    assert sum(e["details"]["stored"] for e in events) == 2
 
 
 def test_a_corrected_file_stores_only_the_corrected_row(clinic, small_model) -> None:
