@@ -11,6 +11,10 @@ from enum import StrEnum
 from clinic.i18n import N_, _
 
 
+class AccessDenied(PermissionError):
+    """The role does not allow this action; a use case's own check, besides the page's."""
+
+
 class Role(StrEnum):
     CLINICIAN = "clinician"
     SUPERVISOR = "supervisor"

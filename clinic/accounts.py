@@ -37,7 +37,12 @@ class User:
     """The interface language this user chose; None: the server default."""
 
     def locked(self, now: datetime) -> bool:
-        return self.locked_until is not None and self.locked_until > now
+        return locked(self.locked_until, now)
+
+
+def locked(locked_until: datetime | None, now: datetime) -> bool:
+    """Whether a lock set by clinic.lockout still holds at `now`."""
+    return locked_until is not None and locked_until > now
 
 
 def _user(row) -> User:

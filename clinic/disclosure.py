@@ -16,9 +16,9 @@ from enum import StrEnum
 from sqlalchemy import Engine, select
 
 from clinic import audit, db, history, patients
-from clinic.access import Action, may
+from clinic.access import AccessDenied, Action, may
 from clinic.accounts import User
-from clinic.history import AccessDenied, Filters, Record
+from clinic.history import Filters, Record
 from clinic.i18n import N_, _
 from clinic.identity import Identity, normalise_national_id
 from clinic.tables import predictions

@@ -28,17 +28,13 @@ from sqlalchemy import (
 )
 
 from clinic import patients
-from clinic.access import Action, may
+from clinic.access import AccessDenied, Action, may
 from clinic.accounts import User
 from clinic.i18n import N_, _
 from clinic.identity import normalise_national_id
 from clinic.tables import patient_names, prediction_counts, predictions
 from clinic.tables import patients as patients_table
 from model_store.explanation import Explanation
-
-
-class AccessDenied(PermissionError):
-    """The viewer's role does not allow this."""
 
 
 def sentence(text: str) -> str:

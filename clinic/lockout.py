@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, Row, select, update
 
 from clinic import audit, db, sessions
-from clinic.accounts import AccountError, User
+from clinic.accounts import AccountError, User, locked
 from clinic.i18n import N_, _
 from clinic.passwords import check_password
 from clinic.tables import users
@@ -21,7 +21,7 @@ LOCK_DURATION = timedelta(minutes=15)
 def barred(locked_until: datetime | None, disabled_at: datetime | None, now: datetime) -> bool:
     """The one lockout rule, read from the database at every factor: locked or disabled
     accounts get no password, enrolment or code check, whichever session asks."""
-    return disabled_at is not None or (locked_until is not None and locked_until > now)
+    return disabled_at is not None or locked(locked_until, now)
 
 
 def record_failure(engine: Engine, user: User, stage: str, now: datetime) -> bool:
@@ -45,7 +45,7 @@ def count_failure(connection: Connection, user: User, stage: str, now: datetime)
         details={"stage": stage},
         at=now,
     )
-    if row.locked_until is not None and row.locked_until > now:
+    if locked(row.locked_until, now):
         return True
     failures = connection.execute(
         update(users)

@@ -20,10 +20,6 @@ from clinic.accounts import User
 from clinic.i18n import _
 
 
-class NotAllowed(PermissionError):
-    """Only administrators change the serving model."""
-
-
 @dataclass(frozen=True)
 class Change:
     alias: str
@@ -75,7 +71,7 @@ def _audited(
     move: Callable[[], tuple[str | None, str | None]],
 ) -> Change:
     if not access.may(actor.role, Action.MANAGE_MODELS):
-        raise NotAllowed(_("Only administrators change which model version serves."))
+        raise access.AccessDenied(_("Only administrators change which model version serves."))
     reason = " ".join(reason.split())
     if not reason:
         raise ValueError(_("Give a reason: it goes into the audit trail."))

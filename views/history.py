@@ -155,76 +155,85 @@ if explained is not None:
     else:
         explanation_chart.show(*stored)
 
-if not access.may(user.role, Action.REVEAL_IDENTITY) or not rows:
-    st.stop()
 
-st.subheader(_("Reveal one identity"))
-st.caption(
-    _(
-        "Shown here once, for the purpose you give; the reveal is written to the audit trail "
-        "before the identity is shown."
-    )
-)
-attempt = st.session_state.setdefault(REVEAL_ATTEMPT, 0)
-with st.form("reveal"):  # not cleared on submit: a refused reason stays, to be corrected
-    record_id = st.selectbox(
-        _("Record"),
-        [r.id for r in rows],
-        index=None,
-        placeholder=_("Choose a record"),
-        key=f"reveal.record.{attempt}",
-    )
-    purpose = st.selectbox(
-        _("Purpose"),
-        list(Purpose),
-        index=None,
-        placeholder=_("Choose a purpose"),
-        format_func=_shown({p: p.label for p in Purpose}),
-        key=f"reveal.purpose.{attempt}",
-    )
-    reason = st.text_input(
-        _("Reason"),
-        help=_("At least {n} characters; no names or IDs.").format(n=disclosure.MIN_REASON),
-        key=f"reveal.reason.{attempt}",
-    )
-    pressed = st.form_submit_button(_("Reveal identity"))
-if pressed and record_id is None:
-    st.error(_("Choose the record whose identity you need."))
-elif pressed and purpose is None:
-    st.error(_("Choose the purpose of this reveal."))
-elif pressed:
-    try:
-        revealed = disclosure.reveal(
-            clinic.engine, clinic.vault, user, record_id, purpose, reason, datetime.now(UTC)
+def _reveal_section() -> None:
+    # A supervisor's audited reveal of one listed record's identity.
+    st.subheader(_("Reveal one identity"))
+    st.caption(
+        _(
+            "Shown here once, for the purpose you give; the reveal is written to the audit trail "
+            "before the identity is shown."
         )
-    except ValueError as exc:
-        st.error(literal(exc))
-    else:
-        st.session_state[REVEAL_ATTEMPT] = attempt + 1  # the next run starts an empty form
-        st.warning(
-            _("Record {id}: **{name}**, national ID **{national_id}**").format(
-                id=record_id,
-                name=literal(revealed.identity.full_name),
-                national_id=literal(revealed.identity.national_id),
-            ),
-            icon=":material/visibility:",
+    )
+    attempt = st.session_state.setdefault(REVEAL_ATTEMPT, 0)
+    with st.form("reveal"):  # not cleared on submit: a refused reason stays, to be corrected
+        record_id = st.selectbox(
+            _("Record"),
+            [r.id for r in rows],
+            index=None,
+            placeholder=_("Choose a record"),
+            key=f"reveal.record.{attempt}",
         )
-        if revealed.name_on_file_differs:
-            st.info(
-                _(
-                    "This is the name typed with this record. The name on file for this "
-                    "national ID (the one typed most recently) is a different one."
-                ),
-                icon=":material/info:",
+        purpose = st.selectbox(
+            _("Purpose"),
+            list(Purpose),
+            index=None,
+            placeholder=_("Choose a purpose"),
+            format_func=_shown({p: p.label for p in Purpose}),
+            key=f"reveal.purpose.{attempt}",
+        )
+        reason = st.text_input(
+            _("Reason"),
+            help=_("At least {n} characters; no names or IDs.").format(n=disclosure.MIN_REASON),
+            key=f"reveal.reason.{attempt}",
+        )
+        pressed = st.form_submit_button(_("Reveal identity"))
+    if pressed and record_id is None:
+        st.error(_("Choose the record whose identity you need."))
+    elif pressed and purpose is None:
+        st.error(_("Choose the purpose of this reveal."))
+    elif pressed:
+        try:
+            revealed = disclosure.reveal(
+                clinic.engine, clinic.vault, user, record_id, purpose, reason, datetime.now(UTC)
             )
+        except ValueError as exc:
+            st.error(literal(exc))
+        else:
+            st.session_state[REVEAL_ATTEMPT] = attempt + 1  # the next run starts an empty form
+            st.warning(
+                _("Record {id}: **{name}**, national ID **{national_id}**").format(
+                    id=record_id,
+                    name=literal(revealed.identity.full_name),
+                    national_id=literal(revealed.identity.national_id),
+                ),
+                icon=":material/visibility:",
+            )
+            if revealed.name_on_file_differs:
+                st.info(
+                    _(
+                        "This is the name typed with this record. The name on file for this "
+                        "national ID (the one typed most recently) is a different one."
+                    ),
+                    icon=":material/info:",
+                )
 
-st.subheader(_("Export"))
-if st.button(_("Prepare CSV of this filter (masked)")):
-    data = disclosure.export_csv(clinic.engine, user, filters, datetime.now(UTC))
-    st.download_button(
-        _("Download CSV"),
-        data,
-        file_name=f"history-{today}.csv",
-        mime="text/csv",
-        on_click="ignore",
-    )
+
+def _export_section() -> None:
+    # The filtered list as a masked CSV; export_csv audits it.
+    st.subheader(_("Export"))
+    if st.button(_("Prepare CSV of this filter (masked)")):
+        data = disclosure.export_csv(clinic.engine, user, filters, datetime.now(UTC))
+        st.download_button(
+            _("Download CSV"),
+            data,
+            file_name=f"history-{today}.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+
+
+if access.may(user.role, Action.REVEAL_IDENTITY) and rows:
+    _reveal_section()
+if access.may(user.role, Action.EXPORT_HISTORY) and rows:
+    _export_section()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from clinic import accounts as clinic_accounts
 from clinic import audit, db, model_admin, runtime, shadow
+from clinic.access import AccessDenied
 from clinic.predictions import predict_and_store
 from clinic.tables import predictions
 from model_store import registry, tracking
@@ -66,7 +67,7 @@ def test_refusals_change_nothing_and_record_nothing(clinic_with_accounts) -> Non
     from model_store import aliases
 
     clinic, accounts = clinic_with_accounts
-    with pytest.raises(model_admin.NotAllowed):
+    with pytest.raises(AccessDenied):
         model_admin.promote(clinic.engine, accounts["sara"], "2", "I'd like to", NOW)
     with pytest.raises(ValueError, match="reason"):
         model_admin.promote(clinic.engine, accounts["root"], "2", "   ", NOW)

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from clinic import accounts as clinic_accounts
 from clinic import audit, db, demo, disclosure, runtime
-from clinic.history import AccessDenied, Filters, Order, choices, find_patient, page, summary
+from clinic.access import AccessDenied
+from clinic.history import Filters, Order, choices, find_patient, page, summary
 from clinic.history import explanation as stored_explanation
 from clinic.predictions import predict_and_store
 from clinic.tables import audit_events, predictions
