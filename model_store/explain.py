@@ -20,13 +20,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.tree import DecisionTreeClassifier
 
 from model_store.explanation import Explanation
-from model_store.features import final_step_inputs, raw_matrix, raw_row
+from model_store.features import final_step_inputs, raw_matrix, raw_rows
 from model_store.schema import CODES
 
 
 def explain(pipeline: Pipeline, measurements: Mapping[str, float]) -> Explanation:
     """The exact contributions of one patient's raw schema values (keyed by field code)."""
-    features, forest = _forest_inputs(pipeline, raw_row(measurements))
+    features, forest = _forest_inputs(pipeline, raw_rows([measurements]))
     # The trees compare float32 inputs with float64 thresholds, so do the same.
     x = [float(v) for v in np.asarray(features, dtype=np.float32)[0]]
     totals = [0.0] * len(CODES)

@@ -6,7 +6,7 @@ types (the raw schema fields), not pre-computed or standardised features.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -54,13 +54,13 @@ def raw_matrix(X: pd.DataFrame | np.ndarray) -> np.ndarray:
     return values
 
 
-def raw_row(measurements: Mapping[str, float]) -> np.ndarray:
-    """One patient's raw schema values (keyed by field code, extra keys ignored) as a 1-row
-    matrix in schema order."""
+def raw_rows(rows: Sequence[Mapping[str, float]]) -> np.ndarray:
+    """Patients' raw schema values (each keyed by field code, extra keys ignored) as a matrix in
+    schema order, one row each."""
     try:
-        return np.array([[float(measurements[code]) for code in CODES]])
+        return np.array([[float(row[code]) for code in CODES] for row in rows])
     except KeyError:
-        missing = [c for c in CODES if c not in measurements]
+        missing = sorted({c for row in rows for c in CODES if c not in row}, key=CODES.index)
         raise ValueError(f"Missing clinical fields: {', '.join(missing)}") from None
 
 

@@ -31,10 +31,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from model_store import settings
 from model_store.explain import explain, explain_many
 from model_store.explanation import Explanation
-from model_store.features import final_step_inputs, raw_row
+from model_store.features import final_step_inputs, raw_rows
 from model_store.persistence import load_pipeline
 from model_store.ports import Scored
-from model_store.schema import CODES
 from model_store.tracking import connect, redact
 
 TRAIN_COMMAND = "python -m model_store train"
@@ -66,7 +65,7 @@ class LoadedModel:
 
     def predict(self, measurements: Mapping[str, float]) -> Scored:
         """Score one patient from raw schema values keyed by field code (extra keys ignored)."""
-        probability = _one_row_proba(self.pipeline, raw_row(measurements))
+        probability = _one_row_proba(self.pipeline, raw_rows([measurements]))
         return Scored.at(probability, self.threshold)
 
     def explain(self, measurements: Mapping[str, float]) -> Explanation:
@@ -78,23 +77,18 @@ class LoadedModel:
         same result."""
         if len(rows) <= 1:
             return [self.predict(row) for row in rows]
-        return [Scored.at(float(p), self.threshold) for p in self.predict_proba(_matrix(rows))]
+        return [Scored.at(float(p), self.threshold) for p in self.predict_proba(raw_rows(rows))]
 
     def explain_many(self, rows: Sequence[Mapping[str, float]]) -> list[Explanation]:
         """Explain each row (model_store.ports.Model): one row by walking the trees (fast),
         many at once as matrices (explain.explain_many)."""
         if len(rows) <= 1:
             return [self.explain(row) for row in rows]
-        return explain_many(self.pipeline, _matrix(rows))
+        return explain_many(self.pipeline, raw_rows(rows))
 
     def predict_proba(self, frame: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Probability of class 1 (event) for each row of raw schema columns."""
         return self.pipeline.predict_proba(frame)[:, 1]
-
-
-def _matrix(rows: Sequence[Mapping[str, float]]) -> np.ndarray:
-    """Rows of raw schema values keyed by field code as a float matrix in schema order."""
-    return np.array([[float(row[code]) for code in CODES] for row in rows])
 
 
 def _one_row_proba(pipeline: Pipeline, row: np.ndarray) -> float:
